@@ -1,0 +1,233 @@
+//! The commands the page may call. Each is a few lines over `core::accounts`
+//! and returns a view (never a token); errors cross as `{code, message}`.
+
+use super::views::{AppStatusView, IpcError, KeyringView, LogoutView, ServiceView, SetupInfo};
+use super::{AppState, Notice};
+use crate::core::accounts::{ConnectEvent, ConnectOptions, State};
+use crate::core::credentials::Credentials;
+use crate::core::token::unix_now;
+use std::collections::HashMap;
+use tauri::{AppHandle, Emitter, Manager, State as Tauri};
+
+type Result<T> = std::result::Result<T, IpcError>;
+
+/// The card for one service as it is now, including any notice left on it.
+pub async fn service_view(state: &AppState, id: &str) -> Result<ServiceView> {
+    let provider = state.accounts.provider(id)?.clone();
+    let mut view = match state.accounts.status(id, unix_now()).await {
+        Ok(status) => ServiceView::new(&provider, status),
+        Err(e) => ServiceView::unreadable(&provider, e.to_string()),
+    };
+    if let Some(notice) = state.notice(id) {
+        if view.state != State::Connecting {
+            if notice.is_error {
+                view.state = State::Error;
+            }
+            view.message = Some(notice.message);
+        }
+    }
+    Ok(view)
+}
+
+pub fn emit_view(app: &AppHandle, view: &ServiceView) {
+    if let Err(e) = app.emit("service-changed", view) {
+        tracing::warn!(error = %e, "could not tell the page about a change");
+    }
+}
+
+#[tauri::command]
+pub async fn app_status(state: Tauri<'_, AppState>) -> Result<AppStatusView> {
+    let keyring = match state.accounts.store().check().await {
+        Ok(()) => KeyringView {
+            ok: true,
+            message: None,
+        },
+        Err(e) => KeyringView {
+            ok: false,
+            message: Some(e.to_string()),
+        },
+    };
+    Ok(AppStatusView {
+        keyring,
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+#[tauri::command]
+pub async fn list_services(state: Tauri<'_, AppState>) -> Result<Vec<ServiceView>> {
+    let ids: Vec<String> = state
+        .accounts
+        .catalog()
+        .providers
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
+    let mut views = Vec::with_capacity(ids.len());
+    // Concurrent keyring reads: six services one by one would be ~70 ms.
+    let mut tasks = Vec::new();
+    for id in ids {
+        let accounts = state.accounts.clone();
+        tasks.push(tokio::spawn(async move {
+            (id.clone(), accounts.status(&id, unix_now()).await)
+        }));
+    }
+    for task in tasks {
+        let Ok((id, status)) = task.await else {
+            continue;
+        };
+        let provider = state.accounts.provider(&id)?.clone();
+        let mut view = match status {
+            Ok(status) => ServiceView::new(&provider, status),
+            Err(e) => ServiceView::unreadable(&provider, e.to_string()),
+        };
+        if let Some(notice) = state.notice(&id) {
+            if view.state != State::Connecting {
+                if notice.is_error {
+                    view.state = State::Error;
+                }
+                view.message = Some(notice.message);
+            }
+        }
+        views.push(view);
+    }
+    Ok(views)
+}
+
+enum Progress {
+    Url,
+    Done(std::result::Result<(), IpcError>),
+}
+
+/// Starts a connect and returns as soon as the sign-in link exists (the card
+/// shows "connecting"); the outcome arrives later as a `service-changed` event.
+#[tauri::command]
+pub async fn connect(
+    app: AppHandle,
+    state: Tauri<'_, AppState>,
+    service: String,
+) -> Result<ServiceView> {
+    state.accounts.provider(&service)?;
+    if state.accounts.attempt_url(&service).is_some() {
+        // A second click on a pending connect starts nothing new.
+        return service_view(&state, &service).await;
+    }
+    state.set_notice(&service, None);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    let url_tx = tx.clone();
+    let options = ConnectOptions {
+        open_browser: true,
+        timeout: state.connect_timeout,
+        on_event: Box::new(move |event| {
+            if let ConnectEvent::Url(_) = event {
+                let _ = url_tx.send(Progress::Url);
+            }
+        }),
+    };
+    let task_app = app.clone();
+    let id = service.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = task_app.state::<AppState>();
+        let result = state.accounts.connect(&id, options).await;
+        let outcome = match &result {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                state.set_notice(&id, Some(Notice::from(e)));
+                Err(IpcError {
+                    code: e.code(),
+                    message: e.to_string(),
+                })
+            }
+        };
+        if let Ok(view) = service_view(&state, &id).await {
+            emit_view(&task_app, &view);
+        }
+        let _ = tx.send(Progress::Done(outcome));
+    });
+    match rx.recv().await {
+        Some(Progress::Url) | Some(Progress::Done(Ok(()))) | None => {
+            let view = service_view(&state, &service).await?;
+            emit_view(&app, &view);
+            Ok(view)
+        }
+        Some(Progress::Done(Err(e))) => Err(e),
+    }
+}
+
+#[tauri::command]
+pub async fn cancel_connect(state: Tauri<'_, AppState>, service: String) -> Result<ServiceView> {
+    state.accounts.provider(&service)?;
+    state.accounts.cancel(&service);
+    // The attempt ends on its own task, which emits the final view.
+    service_view(&state, &service).await
+}
+
+#[tauri::command]
+pub async fn logout(
+    app: AppHandle,
+    state: Tauri<'_, AppState>,
+    service: String,
+) -> Result<LogoutView> {
+    let outcome = state.accounts.logout(&service).await?;
+    state.set_notice(&service, None);
+    let view = service_view(&state, &service).await?;
+    emit_view(&app, &view);
+    Ok(LogoutView {
+        revoked: outcome.revocation == crate::core::accounts::Revocation::Revoked,
+        message: outcome.message,
+        view,
+    })
+}
+
+#[tauri::command]
+pub async fn refresh(
+    app: AppHandle,
+    state: Tauri<'_, AppState>,
+    service: String,
+) -> Result<ServiceView> {
+    let result = state.accounts.refresh(&service).await;
+    match &result {
+        Ok(_) => state.set_notice(&service, None),
+        Err(e) if e.code() == "needs_reconnect" => state.set_notice(&service, None),
+        Err(e) => state.set_notice(&service, Some(Notice::from(e))),
+    }
+    let view = service_view(&state, &service).await?;
+    emit_view(&app, &view);
+    Ok(view)
+}
+
+#[tauri::command]
+pub async fn setup_info(state: Tauri<'_, AppState>, service: String) -> Result<SetupInfo> {
+    let provider = state.accounts.provider(&service)?.clone();
+    let saved = state.accounts.saved_client(&service).await?;
+    let creds = Credentials::resolve(&provider, &saved, state.accounts.env());
+    Ok(SetupInfo::new(&provider, &saved, &creds))
+}
+
+#[tauri::command]
+pub async fn save_setup(
+    app: AppHandle,
+    state: Tauri<'_, AppState>,
+    service: String,
+    values: HashMap<String, String>,
+) -> Result<ServiceView> {
+    // An empty field means "leave unchanged": the form never shows saved secrets.
+    let take = |key: &str| {
+        values
+            .get(key)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    state
+        .accounts
+        .save_client(
+            &service,
+            take("client_id"),
+            take("client_secret"),
+            take("account_id"),
+        )
+        .await?;
+    state.set_notice(&service, None);
+    let view = service_view(&state, &service).await?;
+    emit_view(&app, &view);
+    Ok(view)
+}

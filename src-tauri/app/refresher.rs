@@ -1,0 +1,71 @@
+//! Renews tokens in the background, well before they expire, and tells the
+//! page. Also notices when the keyring becomes unreachable or comes back.
+
+use super::commands::{emit_view, service_view};
+use super::views::KeyringView;
+use super::AppState;
+use crate::core::token::unix_now;
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Manager};
+
+/// How often the schedule is checked. Refreshes are due minutes ahead of
+/// expiry (see `TokenSet::refresh_due_at`), so this only bounds the delay.
+const TICK: Duration = Duration::from_secs(20);
+
+pub fn start(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let mut keyring_ok = true;
+        loop {
+            let state = app.state::<AppState>();
+            let ok = match state.accounts.store().check().await {
+                Ok(()) => true,
+                Err(e) => {
+                    if keyring_ok {
+                        let _ = app.emit(
+                            "keyring-status",
+                            KeyringView {
+                                ok: false,
+                                message: Some(e.to_string()),
+                            },
+                        );
+                    }
+                    false
+                }
+            };
+            if ok && !keyring_ok {
+                let _ = app.emit(
+                    "keyring-status",
+                    KeyringView {
+                        ok: true,
+                        message: None,
+                    },
+                );
+            }
+            keyring_ok = ok;
+            if ok {
+                refresh_due(&app, &state).await;
+            }
+            tokio::time::sleep(TICK).await;
+        }
+    });
+}
+
+async fn refresh_due(app: &AppHandle, state: &AppState) {
+    let ids: Vec<String> = state
+        .accounts
+        .catalog()
+        .providers
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
+    for id in ids {
+        match state.accounts.refresh_if_due(&id, unix_now()).await {
+            Ok(None) => continue,
+            Ok(Some(_)) => tracing::info!(service = %id, "refreshed in the background"),
+            Err(e) => tracing::warn!(service = %id, error = %e, "background refresh failed"),
+        }
+        if let Ok(view) = service_view(state, &id).await {
+            emit_view(app, &view);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! What the webview may see: status views built from `Status` and the
+//! provider's display data. Nothing here holds a token or a secret — the
+//! types these are built from carry none, and a test checks every payload.
+
+use crate::core::accounts::{State, Status};
+use crate::core::credentials::{Credentials, Source};
+use crate::core::error::Error;
+use crate::core::provider::{Provider, RevokeStyle};
+use crate::core::store::SavedClient;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ScopeView {
+    pub raw: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ServiceView {
+    pub id: String,
+    pub name: String,
+    pub color: String,
+    pub monogram: String,
+    pub state: State,
+    pub message: Option<String>,
+    pub account: Option<String>,
+    pub method: Option<&'static str>,
+    pub method_label: Option<String>,
+    pub scopes: Vec<ScopeView>,
+    pub expires_at: Option<u64>,
+    pub refreshed_at: Option<u64>,
+    pub obtained_at: Option<u64>,
+    pub has_refresh_token: bool,
+    pub authorize_url: Option<String>,
+    pub can_revoke: bool,
+    pub logout_note: String,
+    pub can_refresh: bool,
+}
+
+impl ServiceView {
+    pub fn new(provider: &Provider, status: Status) -> Self {
+        let can_revoke =
+            provider.revoke_url.is_some() && provider.revoke_style != RevokeStyle::None;
+        let can_refresh = status.state == State::Connected && status.has_refresh_token;
+        Self {
+            id: provider.id.clone(),
+            name: provider.name.clone(),
+            color: provider.color.clone(),
+            monogram: provider.monogram.clone(),
+            scopes: status
+                .scopes
+                .iter()
+                .map(|raw| ScopeView {
+                    raw: raw.clone(),
+                    label: provider.scope_label(raw),
+                })
+                .collect(),
+            state: status.state,
+            message: status.message,
+            account: status.account,
+            method: status.method.map(|m| m.as_str()),
+            method_label: status.method_label,
+            expires_at: status.expires_at,
+            refreshed_at: status.refreshed_at,
+            obtained_at: status.obtained_at,
+            has_refresh_token: status.has_refresh_token,
+            authorize_url: status.authorize_url,
+            can_revoke,
+            logout_note: provider.revoke_note.clone(),
+            can_refresh,
+        }
+    }
+
+    /// A card for a service whose status could not be read (keyring trouble).
+    pub fn unreadable(provider: &Provider, message: String) -> Self {
+        let mut view = Self::new(provider, blank_status(provider));
+        view.state = State::Error;
+        view.message = Some(message);
+        view
+    }
+}
+
+fn blank_status(provider: &Provider) -> Status {
+    Status {
+        service: provider.id.clone(),
+        name: provider.name.clone(),
+        state: State::NotConnected,
+        method: None,
+        method_label: None,
+        account: None,
+        scopes: Vec::new(),
+        expires_at: None,
+        obtained_at: None,
+        refreshed_at: None,
+        has_refresh_token: false,
+        message: None,
+        authorize_url: None,
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct KeyringView {
+    pub ok: bool,
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AppStatusView {
+    pub keyring: KeyringView,
+    pub version: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LogoutView {
+    pub view: ServiceView,
+    pub revoked: bool,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SetupField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub secret: bool,
+    pub required: bool,
+    pub env_var: Option<String>,
+    pub from_env: bool,
+    pub saved: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SetupInfo {
+    pub service: String,
+    pub name: String,
+    pub console_url: Option<String>,
+    pub instructions: String,
+    pub redirect_uri: Option<String>,
+    pub fields: Vec<SetupField>,
+}
+
+impl SetupInfo {
+    pub fn new(provider: &Provider, saved: &SavedClient, creds: &Credentials) -> Self {
+        let from_env = |source: Option<&Source>| matches!(source, Some(Source::Env(_)));
+        let mut fields = vec![
+            SetupField {
+                key: "client_id",
+                label: "Client ID",
+                secret: false,
+                required: true,
+                env_var: provider.client_id_env.clone(),
+                from_env: from_env(creds.client_id.as_ref().map(|(_, s)| s)),
+                saved: saved.client_id.is_some(),
+            },
+            SetupField {
+                key: "client_secret",
+                label: "Client secret",
+                secret: true,
+                required: provider.requires_client_secret,
+                env_var: provider.client_secret_env.clone(),
+                from_env: from_env(creds.client_secret.as_ref().map(|(_, s)| s)),
+                saved: saved.client_secret.is_some(),
+            },
+        ];
+        if provider.account_id_env.is_some() {
+            fields.push(SetupField {
+                key: "account_id",
+                label: "Account ID (Server-to-Server apps only)",
+                secret: false,
+                required: false,
+                env_var: provider.account_id_env.clone(),
+                from_env: from_env(creds.account_id.as_ref().map(|(_, s)| s)),
+                saved: saved.account_id.is_some(),
+            });
+        }
+        let redirect_uri = redirect_hint(provider);
+        let console = provider
+            .console_url
+            .as_deref()
+            .unwrap_or("the service's developer console");
+        let instructions = format!(
+            "Create an app (an \"OAuth client\" for a desktop app) at {console}, then copy its client ID{} here.{} Authdeck keeps them in your keyring.",
+            if provider.requires_client_secret { " and client secret" } else { "" },
+            match &redirect_uri {
+                Some(uri) => format!(" When asked for a redirect address, enter {uri}."),
+                None => String::new(),
+            }
+        );
+        Self {
+            service: provider.id.clone(),
+            name: provider.name.clone(),
+            console_url: provider.console_url.clone(),
+            instructions,
+            redirect_uri,
+            fields,
+        }
+    }
+}
+
+/// The redirect address to register: exact for fixed-port services.
+fn redirect_hint(provider: &Provider) -> Option<String> {
+    let host = match provider.redirect_host {
+        crate::core::loopback::RedirectHost::Loopback => "127.0.0.1",
+        crate::core::loopback::RedirectHost::Localhost => "localhost",
+    };
+    Some(match provider.redirect_ports.first() {
+        Some(port) => format!("http://{host}:{port}{}", provider.redirect_path),
+        None => format!("http://{host}{}", provider.redirect_path),
+    })
+}
+
+/// Errors cross IPC as `{code, message}`: the UI maps codes, never strings.
+#[derive(Debug, Serialize)]
+pub struct IpcError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl From<Error> for IpcError {
+    fn from(e: Error) -> Self {
+        Self {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! The headless subcommands. With no subcommand the window opens; with one,
+//! no window ever does. Exit codes: 0 success, 1 failure (message on
+//! stderr), 2 usage error. `authdeck token` prints the token and nothing else.
+
+use crate::core::accounts::{
+    Accounts, ConnectEvent, ConnectOptions, State, Status, DEFAULT_CONNECT_TIMEOUT,
+};
+use crate::core::credentials::{Credentials, Source};
+use crate::core::error::Error;
+use crate::core::token::unix_now;
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "authdeck",
+    version,
+    about = "Connect your cloud accounts once; use them from the desktop and from scripts.",
+    after_help = "With no command, the Authdeck window opens."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the services Authdeck knows.
+    Services,
+    /// Show which services are connected, as whom, and until when.
+    Status {
+        /// One JSON array for scripts; never contains a token.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in to a service through your browser (or a Server-to-Server app).
+    Connect {
+        service: String,
+        /// Do not open a browser; print the link to open yourself.
+        #[arg(long)]
+        no_browser: bool,
+        /// Seconds to wait for the sign-in to finish.
+        #[arg(long, default_value_t = DEFAULT_CONNECT_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+        timeout: u64,
+    },
+    /// Print a valid access token (refreshed if due) and nothing else.
+    Token { service: String },
+    /// Cancel access at the service when it allows, and forget the sign-in here.
+    Logout { service: String },
+    /// Client credentials for a service (kept in your keyring).
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Save a value: client_id, client_secret or account_id. Omit VALUE to read it from stdin.
+    Set {
+        service: String,
+        #[arg(value_parser = ["client_id", "client_secret", "account_id"])]
+        key: String,
+        value: Option<String>,
+    },
+    /// Show what a service is set up with (secrets masked).
+    Show { service: String },
+}
+
+/// Parses the command line and runs it; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let Some(command) = cli.command else {
+        crate::app::run();
+        return 0;
+    };
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("authdeck: could not start: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(run(command)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("authdeck: {e}");
+            1
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `AUTHDECK_LOG` (default: warnings only).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AUTHDECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+async fn run(command: Command) -> Result<(), Error> {
+    let accounts = Arc::new(Accounts::from_environment()?);
+    for problem in &accounts.catalog().problems {
+        eprintln!("authdeck: warning: {problem}");
+    }
+    match command {
+        Command::Services => {
+            for p in &accounts.catalog().providers {
+                println!("{:<12} {}", p.id, p.name);
+            }
+            Ok(())
+        }
+        Command::Status { json } => {
+            let all = accounts.status_all(unix_now()).await?;
+            if json {
+                println!("{}", status_json(&all));
+            } else {
+                print_status_table(&all, unix_now());
+            }
+            Ok(())
+        }
+        Command::Connect {
+            service,
+            no_browser,
+            timeout,
+        } => {
+            let name = accounts.provider(&service)?.name.clone();
+            let options = ConnectOptions {
+                open_browser: !no_browser,
+                timeout: Duration::from_secs(timeout),
+                on_event: Box::new(move |event| match event {
+                    ConnectEvent::Url(url) => {
+                        if no_browser {
+                            eprintln!(
+                                "Open this link in your browser to sign in to {name}:\n\n  {url}\n"
+                            );
+                        } else {
+                            eprintln!("Opening your browser to sign in to {name}. If it does not open, visit:\n\n  {url}\n");
+                        }
+                        eprintln!("Waiting for you to finish signing in…");
+                    }
+                    ConnectEvent::BrowserFailed(why) => {
+                        eprintln!(
+                            "Could not open a browser ({why}). Open the link above yourself."
+                        );
+                    }
+                }),
+            };
+            accounts.connect(&service, options).await?;
+            let status = accounts.status(&service, unix_now()).await?;
+            match status.account {
+                Some(account) => println!("Connected {} as {account}.", status.name),
+                None => println!("Connected {}.", status.name),
+            }
+            Ok(())
+        }
+        Command::Token { service } => {
+            let served = accounts.token(&service, unix_now()).await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", served.access_token.secret())
+                .map_err(|e| Error::Other(format!("could not write the token ({e})")))?;
+            Ok(())
+        }
+        Command::Logout { service } => {
+            let outcome = accounts.logout(&service).await?;
+            println!("{}", outcome.message);
+            Ok(())
+        }
+        Command::Config { action } => config(&accounts, action).await,
+    }
+}
+
+async fn config(accounts: &Accounts, action: ConfigAction) -> Result<(), Error> {
+    match action {
+        ConfigAction::Set {
+            service,
+            key,
+            value,
+        } => {
+            let provider = accounts.provider(&service)?.clone();
+            let value = match value {
+                Some(v) => v,
+                None => read_value(&key, &provider.name)?,
+            };
+            let (id, secret, account) = match key.as_str() {
+                "client_id" => (Some(value), None, None),
+                "client_secret" => (None, Some(value), None),
+                _ => (None, None, Some(value)),
+            };
+            accounts.save_client(&service, id, secret, account).await?;
+            println!("Saved {key} for {} in your keyring.", provider.name);
+            Ok(())
+        }
+        ConfigAction::Show { service } => {
+            let provider = accounts.provider(&service)?.clone();
+            let creds = accounts.credentials(&provider).await?;
+            println!("{} ({})", provider.name, provider.id);
+            println!(
+                "  client_id      {}",
+                shown(creds.client_id.as_ref().map(|(v, s)| (v.clone(), s)))
+            );
+            println!(
+                "  client_secret  {}",
+                masked(creds.client_secret.as_ref().map(|(_, s)| s))
+            );
+            if provider.account_id_env.is_some() {
+                println!(
+                    "  account_id     {}",
+                    shown(creds.account_id.as_ref().map(|(v, s)| (v.clone(), s)))
+                );
+            }
+            if let Some(var) = &provider.api_key_env {
+                let state = if creds.api_key.is_some() {
+                    "set (hidden)"
+                } else {
+                    "not set"
+                };
+                println!("  {var:<14} {state}");
+            }
+            println!("  ready to       {}", abilities(&creds, &provider));
+            Ok(())
+        }
+    }
+}
+
+fn abilities(creds: &Credentials, provider: &crate::core::provider::Provider) -> String {
+    let mut can = Vec::new();
+    if creds.can_sign_in(provider) {
+        can.push("sign in with the browser");
+    }
+    if creds.unattended(provider).is_some() {
+        can.push("get tokens without a person");
+    }
+    if creds.api_key.is_some() {
+        can.push("use the API key");
+    }
+    if can.is_empty() {
+        format!("nothing yet — {}", creds.what_to_set(provider))
+    } else {
+        can.join(", ")
+    }
+}
+
+fn source_words(source: &Source) -> String {
+    match source {
+        Source::Keyring => "keyring".to_owned(),
+        Source::Env(var) => format!("from {var}"),
+        Source::ConfigFile => "providers.toml".to_owned(),
+    }
+}
+
+fn shown(value: Option<(String, &Source)>) -> String {
+    match value {
+        Some((v, source)) => format!("{v} ({})", source_words(source)),
+        None => "not set".to_owned(),
+    }
+}
+
+fn masked(source: Option<&Source>) -> String {
+    match source {
+        Some(source) => format!("set, hidden ({})", source_words(source)),
+        None => "not set".to_owned(),
+    }
+}
+
+/// Reads a value from stdin: one line, trimmed. Secrets never go on the command line.
+fn read_value(key: &str, name: &str) -> Result<String, Error> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!(
+            "Paste the {} for {name} and press Enter: ",
+            key.replace('_', " ")
+        );
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::Other(format!("could not read the value from stdin ({e})")))?;
+    let value = line.trim().to_owned();
+    if value.is_empty() {
+        return Err(Error::Other(format!("no {key} was given: pass it on stdin, e.g. `printf %s VALUE | authdeck config set SERVICE {key}`")));
+    }
+    Ok(value)
+}
+
+/// The `status --json` document: only non-secret fields, by construction.
+pub fn status_json(all: &[Status]) -> String {
+    let array: Vec<serde_json::Value> = all
+        .iter()
+        .map(|s| {
+            let state = match s.state {
+                // Scripts see the four documented states; an attempt in flight is still "not connected".
+                State::Connecting => State::NotConnected,
+                State::Error => State::NotConfigured,
+                other => other,
+            };
+            serde_json::json!({
+                "service": s.service,
+                "name": s.name,
+                "state": state,
+                "method": s.method.map(|m| m.as_str()),
+                "account": s.account,
+                "scopes": s.scopes,
+                "expires_at": s.expires_at,
+                "has_refresh_token": s.has_refresh_token,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&array).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn print_status_table(all: &[Status], now: u64) {
+    println!(
+        "{:<12} {:<16} {:<24} EXPIRES",
+        "SERVICE", "STATE", "ACCOUNT"
+    );
+    for s in all {
+        let state = match s.state {
+            State::NotConfigured => "not set up",
+            State::NotConnected => "not connected",
+            State::Connecting => "connecting",
+            State::Connected => "connected",
+            State::NeedsReconnect => "needs reconnect",
+            State::Error => "error",
+        };
+        let expires = match (s.state, s.expires_at) {
+            (State::Connected, None) => "never".to_owned(),
+            (State::Connected, Some(at)) if at > now => format!("in {}", human_duration(at - now)),
+            (State::Connected, Some(_)) => "due for refresh".to_owned(),
+            _ => String::new(),
+        };
+        println!(
+            "{:<12} {:<16} {:<24} {}",
+            s.service,
+            state,
+            s.account.as_deref().unwrap_or("-"),
+            expires
+        );
+        if let Some(message) = &s.message {
+            if s.state != State::Connected {
+                println!("{:<12} {message}", "");
+            }
+        }
+    }
+}
+
+fn human_duration(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min", secs / 60),
+        3600..=172_799 => format!("{} h {} min", secs / 3600, (secs % 3600) / 60),
+        _ => format!("{} days", secs / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(42), "42 s");
+        assert_eq!(human_duration(42 * 60), "42 min");
+        assert_eq!(human_duration(3600 + 120), "1 h 2 min");
+        assert_eq!(human_duration(3 * 86_400), "3 days");
+    }
+}

@@ -1,0 +1,882 @@
+//! The engine: status, the auth chain, connect, refresh and logout over every
+//! service in the catalog.
+//!
+//! The auth chain, in order: (a) a saved token — used while fresh, refreshed
+//! when due; (b) a grant without a person when one is set up (Zoom
+//! Server-to-Server, `client_credentials`); (c) the browser sign-in, only when
+//! the person asks to connect; (d) an API key or personal token from the
+//! environment.
+//!
+//! Refresh never loses a rotated token: one refresh per service at a time (in
+//! this process and across processes), the store is re-read under the lock,
+//! the new set is saved before it is returned, a failed save keeps the old set,
+//! and a refused refresh token marks the service "needs reconnect".
+
+use crate::core::browser;
+use crate::core::credentials::{Credentials, Env, Unattended};
+use crate::core::discovery;
+use crate::core::error::Error;
+use crate::core::flow::{self, Grant};
+use crate::core::lock::RefreshLocks;
+use crate::core::loopback::{CallbackListener, CancelHandle, Expected, ListenerConfig};
+use crate::core::pkce::{generate_state, PkceVerifier};
+use crate::core::provider::{Catalog, Provider, UserinfoStyle};
+use crate::core::secret::AccessToken;
+use crate::core::store::{SavedClient, Store, StoreError};
+use crate::core::token::{unix_now, Method, TokenSet};
+use crate::core::token_response::{self, TokenResponse};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The default time a person has to finish signing in.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A connection's state, as the CLI and the window show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    NotConfigured,
+    NotConnected,
+    Connecting,
+    Connected,
+    NeedsReconnect,
+    Error,
+}
+
+/// What is known about one service, without any secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub service: String,
+    pub name: String,
+    pub state: State,
+    pub method: Option<Method>,
+    /// "Signed in with your browser", "via GITHUB_TOKEN", …
+    pub method_label: Option<String>,
+    pub account: Option<String>,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<u64>,
+    pub obtained_at: Option<u64>,
+    pub refreshed_at: Option<u64>,
+    pub has_refresh_token: bool,
+    /// Plain words: what is missing, why to reconnect, what went wrong.
+    pub message: Option<String>,
+    /// The sign-in link while connecting (for "Copy link").
+    pub authorize_url: Option<String>,
+}
+
+/// A token handed out by the chain, and which method served it.
+#[derive(Debug)]
+pub struct Served {
+    pub access_token: AccessToken,
+    pub method: Method,
+}
+
+/// What happened at the service when logging out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Revocation {
+    /// The service confirmed the token is revoked.
+    Revoked,
+    /// The service has no way to revoke (Microsoft).
+    NotSupported,
+    /// The service was asked but it failed; the local copy is deleted anyway.
+    Failed(String),
+    /// Nothing was saved, so there was nothing to revoke.
+    NothingSaved,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogoutOutcome {
+    pub revocation: Revocation,
+    /// A message for the person, saying what happened at the service and here.
+    pub message: String,
+}
+
+/// Something a connect attempt tells its caller while it runs.
+#[derive(Clone, Debug)]
+pub enum ConnectEvent {
+    /// The sign-in link exists: print it or offer it for copying.
+    Url(String),
+    /// The browser could not be opened; the link above still works.
+    BrowserFailed(String),
+}
+
+pub struct ConnectOptions {
+    pub open_browser: bool,
+    pub timeout: Duration,
+    pub on_event: Box<dyn Fn(ConnectEvent) + Send + Sync>,
+}
+
+struct Attempt {
+    cancel: Option<CancelHandle>,
+    url: Option<String>,
+}
+
+pub struct Accounts {
+    catalog: Catalog,
+    store: Store,
+    env: Env,
+    http: reqwest::Client,
+    config_dir: PathBuf,
+    /// Serialises refreshes per service (in process and across processes).
+    refresh_locks: RefreshLocks,
+    /// Connect attempts in flight, by service id: one at a time per service.
+    /// A std Mutex: held only to insert, look up or remove, never across an await.
+    attempts: Mutex<HashMap<String, Attempt>>,
+}
+
+impl Accounts {
+    pub fn new(
+        catalog: Catalog,
+        store: Store,
+        env: Env,
+        config_dir: PathBuf,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            catalog,
+            store,
+            env,
+            http: crate::core::http::client().map_err(Error::Other)?,
+            config_dir,
+            refresh_locks: RefreshLocks::default(),
+            attempts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The catalog from the config dir, the keyring named by the environment.
+    pub fn from_environment() -> Result<Self, Error> {
+        let config_dir = crate::core::paths::config_dir();
+        let catalog = Catalog::load(&config_dir);
+        Self::new(catalog, Store::from_env(), Env::from_process(), config_dir)
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    pub fn provider(&self, id: &str) -> Result<&Provider, Error> {
+        self.catalog.get(id).ok_or_else(|| Error::UnknownService {
+            service: id.to_owned(),
+            known: self
+                .catalog
+                .providers
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+
+    /// The provider with endpoints filled from OpenID discovery when the
+    /// config gave only an `issuer`.
+    async fn provider_ready(&self, id: &str) -> Result<Provider, Error> {
+        let mut provider = self.provider(id)?.clone();
+        if let Some(problem) = self.catalog.problem_for(id) {
+            if !provider.builtin {
+                return Err(Error::Config(problem.to_string()));
+            }
+        }
+        if provider.authorize_url.is_none() || provider.token_url.is_none() {
+            if let Some(issuer) = provider.issuer.clone() {
+                let found = discovery::discover(&self.http, &issuer)
+                    .await
+                    .map_err(|e| Error::Config(e.to_string()))?;
+                discovery::apply(&mut provider, found);
+            }
+        }
+        Ok(provider)
+    }
+
+    pub async fn credentials(&self, provider: &Provider) -> Result<Credentials, Error> {
+        let saved = self.store.load_client(&provider.id).await?;
+        Ok(Credentials::resolve(provider, &saved, &self.env))
+    }
+
+    // ----- status -------------------------------------------------------
+
+    /// Status of every service, read from the keyring concurrently.
+    pub async fn status_all(self: &Arc<Self>, now: u64) -> Result<Vec<Status>, StoreError> {
+        let mut tasks = Vec::new();
+        for provider in &self.catalog.providers {
+            let me = Arc::clone(self);
+            let id = provider.id.clone();
+            tasks.push(tokio::spawn(async move { me.status(&id, now).await }));
+        }
+        let mut all = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            match task.await {
+                Ok(Ok(status)) => all.push(status),
+                Ok(Err(Error::Keyring(e))) => return Err(e),
+                Ok(Err(other)) => return Err(StoreError::Other(other.to_string())),
+                Err(e) => return Err(StoreError::Other(e.to_string())),
+            }
+        }
+        Ok(all)
+    }
+
+    pub async fn status(&self, id: &str, now: u64) -> Result<Status, Error> {
+        let provider = self.provider(id)?;
+        let mut status = Status {
+            service: provider.id.clone(),
+            name: provider.name.clone(),
+            state: State::NotConnected,
+            method: None,
+            method_label: None,
+            account: None,
+            scopes: Vec::new(),
+            expires_at: None,
+            obtained_at: None,
+            refreshed_at: None,
+            has_refresh_token: false,
+            message: None,
+            authorize_url: None,
+        };
+        if let Some(url) = self.attempt_url(id) {
+            status.state = State::Connecting;
+            status.authorize_url = url;
+            return Ok(status);
+        }
+        if let Some(problem) = self.catalog.problem_for(id) {
+            status.message = Some(problem.to_string());
+            if !provider.builtin {
+                status.state = State::Error;
+                return Ok(status);
+            }
+        }
+        let (set, saved) = tokio::join!(self.store.load_token(id), self.store.load_client(id));
+        let creds = Credentials::resolve(provider, &saved?, &self.env);
+        if let Some(set) = set? {
+            status.method = Some(set.method);
+            status.method_label = Some(method_label(set.method, None));
+            status.account = set.account.clone();
+            status.scopes = set.scopes.clone();
+            status.expires_at = set.expires_at;
+            status.obtained_at = Some(set.obtained_at);
+            status.refreshed_at = set.refreshed_at;
+            status.has_refresh_token = set.refresh_token.is_some();
+            if let Some(reason) = &set.needs_reconnect {
+                status.state = State::NeedsReconnect;
+                status.message = Some(reason.clone());
+            } else if set.is_fresh(now)
+                || set.refresh_token.is_some()
+                || creds.unattended(provider).is_some()
+            {
+                status.state = State::Connected;
+            } else {
+                status.state = State::NeedsReconnect;
+                status.message =
+                    Some("The sign-in expired and cannot be renewed automatically.".to_owned());
+            }
+            return Ok(status);
+        }
+        if let Some((_, var)) = &creds.api_key {
+            status.state = State::Connected;
+            status.method = Some(Method::ApiKey);
+            status.method_label = Some(method_label(Method::ApiKey, Some(var)));
+            return Ok(status);
+        }
+        if creds.is_configured(provider) {
+            status.state = State::NotConnected;
+        } else {
+            status.state = State::NotConfigured;
+            let missing = creds.missing_for_sign_in(provider);
+            status
+                .message
+                .get_or_insert_with(|| format!("Needs {}.", join_words(&missing)));
+        }
+        Ok(status)
+    }
+
+    // ----- the auth chain ------------------------------------------------
+
+    /// A valid access token for scripts: (a) saved, refreshed when due;
+    /// (b) a grant without a person; (d) an API key. Never opens a browser.
+    pub async fn token(&self, id: &str, now: u64) -> Result<Served, Error> {
+        let provider = self.provider_ready(id).await?;
+        let creds = self.credentials(&provider).await?;
+        if let Some(set) = self.store.load_token(id).await? {
+            if let Some(reason) = set.needs_reconnect {
+                return Err(needs_reconnect(&provider, reason));
+            }
+            if set.is_fresh(now) {
+                return Ok(Served {
+                    access_token: set.access_token,
+                    method: Method::SavedToken,
+                });
+            }
+            if set.refresh_token.is_some() || creds.unattended(&provider).is_some() {
+                return self.refresh_locked(&provider, &creds, false).await;
+            }
+            if let Some((key, _)) = creds.api_key {
+                return Ok(Served {
+                    access_token: AccessToken::new(key.secret()),
+                    method: Method::ApiKey,
+                });
+            }
+            return Err(needs_reconnect(
+                &provider,
+                "The sign-in expired and cannot be renewed automatically.".to_owned(),
+            ));
+        }
+        if let Some(grant) = creds.unattended(&provider) {
+            let set = self
+                .unattended_grant(&provider, &creds, grant, unix_now())
+                .await?;
+            return self
+                .save_new(&provider, set, Method::ClientCredentials)
+                .await;
+        }
+        if let Some((key, _)) = creds.api_key {
+            return Ok(Served {
+                access_token: AccessToken::new(key.secret()),
+                method: Method::ApiKey,
+            });
+        }
+        Err(Error::NotConnected {
+            name: provider.name.clone(),
+            what_to_set: creds.what_to_set(&provider),
+        })
+    }
+
+    /// Refreshes now, even when the token is still fresh ("Refresh now").
+    pub async fn refresh(&self, id: &str) -> Result<Served, Error> {
+        let provider = self.provider_ready(id).await?;
+        let creds = self.credentials(&provider).await?;
+        self.refresh_locked(&provider, &creds, true).await
+    }
+
+    /// Refreshes when the background schedule says it is due.
+    pub async fn refresh_if_due(&self, id: &str, now: u64) -> Result<Option<Served>, Error> {
+        let Some(set) = self.store.load_token(id).await? else {
+            return Ok(None);
+        };
+        let due = set.needs_reconnect.is_none()
+            && set.refresh_token.is_some()
+            && set.refresh_due_at().is_some_and(|at| at <= now);
+        if !due {
+            return Ok(None);
+        }
+        let provider = self.provider_ready(id).await?;
+        let creds = self.credentials(&provider).await?;
+        self.refresh_locked(&provider, &creds, false)
+            .await
+            .map(Some)
+    }
+
+    async fn refresh_locked(
+        &self,
+        provider: &Provider,
+        creds: &Credentials,
+        force: bool,
+    ) -> Result<Served, Error> {
+        let id = provider.id.as_str();
+        let _guard = self
+            .refresh_locks
+            .acquire(&self.config_dir.join("locks"), id)
+            .await;
+        // Another task or process may have refreshed (and rotated) while we waited.
+        let Some(current) = self.store.load_token(id).await? else {
+            return Err(Error::NotConnected {
+                name: provider.name.clone(),
+                what_to_set: creds.what_to_set(provider),
+            });
+        };
+        if let Some(reason) = current.needs_reconnect.clone() {
+            return Err(needs_reconnect(provider, reason));
+        }
+        let now = unix_now();
+        if !force && current.is_fresh(now) {
+            return Ok(Served {
+                access_token: current.access_token,
+                method: Method::SavedToken,
+            });
+        }
+        let Some(refresh_token) = current.refresh_token.clone() else {
+            if let Some(grant) = creds.unattended(provider) {
+                let set = self.unattended_grant(provider, creds, grant, now).await?;
+                return self
+                    .save_new(provider, set, Method::ClientCredentials)
+                    .await;
+            }
+            return Err(needs_reconnect(
+                provider,
+                "This sign-in cannot be renewed automatically.".to_owned(),
+            ));
+        };
+        tracing::info!(service = id, "refreshing");
+        let request =
+            flow::token_request(provider, &self.env, creds, Grant::Refresh(refresh_token))
+                .map_err(Error::Config)?;
+        // Sent once: if the answer is lost, the next call re-reads the store
+        // under the lock instead of replaying a possibly rotated refresh token.
+        let answer = flow::send(&self.http, request)
+            .await
+            .map_err(|source| Error::Network {
+                name: provider.name.clone(),
+                source,
+            })?;
+        let response = match token_response::parse(
+            answer.status,
+            answer.content_type.as_deref(),
+            &answer.body,
+        ) {
+            Ok(response) => response,
+            Err(e) if e.means_reconnect() => {
+                let reason = "The service no longer accepts Authdeck's saved sign-in (it may have been revoked, expired after a long time unused, or replaced by a newer sign-in).".to_owned();
+                let mut marked = current;
+                marked.needs_reconnect = Some(reason.clone());
+                if let Err(save_error) = self.store.save_token(id, &marked).await {
+                    tracing::warn!(service = id, error = %save_error, "could not mark needs-reconnect");
+                }
+                return Err(needs_reconnect(provider, reason));
+            }
+            Err(source) => {
+                return Err(Error::Token {
+                    name: provider.name.clone(),
+                    source,
+                })
+            }
+        };
+        let set = refreshed_set(current, response, now);
+        self.save_new(provider, set, Method::Refreshed).await
+    }
+
+    /// Saves a new token set before anyone can use it; on failure the old set stays.
+    async fn save_new(
+        &self,
+        provider: &Provider,
+        set: TokenSet,
+        method: Method,
+    ) -> Result<Served, Error> {
+        self.store
+            .save_token(&provider.id, &set)
+            .await
+            .map_err(|source| Error::SaveFailed {
+                name: provider.name.clone(),
+                source,
+            })?;
+        Ok(Served {
+            access_token: set.access_token,
+            method,
+        })
+    }
+
+    async fn unattended_grant(
+        &self,
+        provider: &Provider,
+        creds: &Credentials,
+        grant: Unattended,
+        now: u64,
+    ) -> Result<TokenSet, Error> {
+        let grant = match grant {
+            Unattended::AccountCredentials => Grant::AccountCredentials {
+                account_id: creds.account_id().unwrap_or_default().to_owned(),
+            },
+            Unattended::ClientCredentials => Grant::ClientCredentials,
+        };
+        let request =
+            flow::token_request(provider, &self.env, creds, grant).map_err(Error::Config)?;
+        let response = self.exchange(provider, request).await?;
+        let mut set = new_set(provider, response, Method::ClientCredentials, now);
+        set.account = Some("Server-to-Server app".to_owned());
+        Ok(set)
+    }
+
+    async fn exchange(
+        &self,
+        provider: &Provider,
+        request: flow::PreparedRequest,
+    ) -> Result<TokenResponse, Error> {
+        let answer = flow::send(&self.http, request)
+            .await
+            .map_err(|source| Error::Network {
+                name: provider.name.clone(),
+                source,
+            })?;
+        token_response::parse(answer.status, answer.content_type.as_deref(), &answer.body).map_err(
+            |source| Error::Token {
+                name: provider.name.clone(),
+                source,
+            },
+        )
+    }
+
+    // ----- connect -------------------------------------------------------
+
+    /// Connects a service: a grant without a person when one is set up, else
+    /// the browser sign-in with PKCE over a one-shot loopback listener.
+    pub async fn connect(&self, id: &str, options: ConnectOptions) -> Result<Served, Error> {
+        let provider = self.provider_ready(id).await?;
+        let _attempt = AttemptGuard::register(self, &provider)?;
+        let creds = self.credentials(&provider).await?;
+        if let Some(grant) = creds.unattended(&provider) {
+            let set = self
+                .unattended_grant(&provider, &creds, grant, unix_now())
+                .await?;
+            return self
+                .save_new(&provider, set, Method::ClientCredentials)
+                .await;
+        }
+        if !creds.can_sign_in(&provider) {
+            return Err(Error::NotConfigured {
+                name: provider.name.clone(),
+                what_to_set: creds.what_to_set(&provider),
+            });
+        }
+        let client_id = creds.client_id().unwrap_or_default().to_owned();
+        let listener = CallbackListener::bind(&ListenerConfig {
+            host: provider.redirect_host,
+            path: provider.redirect_path.clone(),
+            ports: provider.redirect_ports.clone(),
+        })?;
+        let redirect_uri = listener.redirect_uri().to_owned();
+        let verifier = provider.pkce.then(PkceVerifier::generate);
+        let state = generate_state();
+        let url = flow::authorize_url(
+            &provider,
+            &self.env,
+            &client_id,
+            &redirect_uri,
+            &state,
+            verifier.as_ref(),
+        )
+        .map_err(Error::Config)?;
+        self.set_attempt(id, listener.cancel_handle(), url.clone());
+        (options.on_event)(ConnectEvent::Url(url.clone()));
+        if options.open_browser {
+            if let Err(e) = browser::open(&url) {
+                (options.on_event)(ConnectEvent::BrowserFailed(e.to_string()));
+            }
+        }
+        let expected = Expected {
+            state,
+            issuer: provider.issuer.clone(),
+        };
+        let timeout = options.timeout;
+        let callback = tokio::task::spawn_blocking(move || listener.wait(&expected, timeout))
+            .await
+            .map_err(|e| {
+                Error::Other(format!("the sign-in listener stopped unexpectedly ({e})"))
+            })??;
+
+        let request = flow::token_request(
+            &provider,
+            &self.env,
+            &creds,
+            Grant::AuthorizationCode {
+                code: callback.code,
+                verifier,
+                redirect_uri,
+            },
+        )
+        .map_err(Error::Config)?;
+        let now = unix_now();
+        let response = self.exchange(&provider, request).await?;
+        let mut set = new_set(&provider, response, Method::OauthPkce, now);
+        set.account = self
+            .who_am_i(&provider, &set.access_token, &set.account)
+            .await;
+        self.save_new(&provider, set, Method::OauthPkce).await
+    }
+
+    /// The account's identity; a failure here never fails the connect.
+    async fn who_am_i(
+        &self,
+        provider: &Provider,
+        token: &AccessToken,
+        from_token: &Option<String>,
+    ) -> Option<String> {
+        if provider.userinfo_style == UserinfoStyle::FromTokenResponse || from_token.is_some() {
+            return from_token.clone();
+        }
+        let request = flow::userinfo_request(provider, &self.env, token)?;
+        match flow::send(&self.http, request).await {
+            Ok(answer) if (200..300).contains(&answer.status) => {
+                let value: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
+                flow::account_from(provider, &value)
+            }
+            Ok(answer) => {
+                tracing::warn!(service = %provider.id, status = answer.status, "who-am-i request refused");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(service = %provider.id, error = %e, "who-am-i request failed");
+                None
+            }
+        }
+    }
+
+    /// Cancels a connect attempt in flight. Returns whether there was one.
+    pub fn cancel(&self, id: &str) -> bool {
+        let attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        match attempts.get(id).and_then(|a| a.cancel.clone()) {
+            Some(handle) => {
+                handle.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `Some(url)` while a connect attempt runs (the url once it exists).
+    pub fn attempt_url(&self, id: &str) -> Option<Option<String>> {
+        let attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        attempts.get(id).map(|a| a.url.clone())
+    }
+
+    fn set_attempt(&self, id: &str, cancel: CancelHandle, url: String) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(attempt) = attempts.get_mut(id) {
+            attempt.cancel = Some(cancel);
+            attempt.url = Some(url);
+        }
+    }
+
+    // ----- logout --------------------------------------------------------
+
+    /// Revokes at the service when it can, then deletes locally — the local
+    /// delete happens even when revocation fails.
+    pub async fn logout(&self, id: &str) -> Result<LogoutOutcome, Error> {
+        let provider = self.provider(id)?.clone();
+        let set = self.store.load_token(id).await?;
+        let creds = self.credentials(&provider).await?;
+        let Some(set) = set else {
+            let message = match &creds.api_key {
+                Some((_, var)) => format!("Authdeck is using {var} from your environment for {}. Remove that variable to stop using it.", provider.name),
+                None => format!("{} was not connected; nothing to do.", provider.name),
+            };
+            return Ok(LogoutOutcome {
+                revocation: Revocation::NothingSaved,
+                message,
+            });
+        };
+        let revocation = match flow::revoke_request(&provider, &self.env, &creds, &set) {
+            None => Revocation::NotSupported,
+            Some(request) => match flow::send(&self.http, request).await {
+                Ok(answer) if (200..300).contains(&answer.status) => Revocation::Revoked,
+                Ok(answer) => Revocation::Failed(format!(
+                    "{} answered HTTP {} ({})",
+                    provider.name,
+                    answer.status,
+                    token_response::describe_body(answer.content_type.as_deref(), &answer.body)
+                )),
+                Err(e) => Revocation::Failed(e.to_string()),
+            },
+        };
+        self.store.delete_token(id).await?;
+        let name = &provider.name;
+        let message = match &revocation {
+            Revocation::Revoked => format!("Logged out of {name}: {name} cancelled Authdeck's access and the sign-in was removed from this computer."),
+            Revocation::NotSupported => format!("Logged out of {name} on this computer. {name} offers no way for apps to cancel access; you can remove Authdeck in your {name} account settings."),
+            Revocation::Failed(why) => format!("Removed the {name} sign-in from this computer, but {name} could not be told to cancel access ({why}). You can remove Authdeck in your {name} account settings."),
+            Revocation::NothingSaved => format!("{name} was not connected; nothing to do."),
+        };
+        Ok(LogoutOutcome {
+            revocation,
+            message,
+        })
+    }
+
+    // ----- setup ---------------------------------------------------------
+
+    /// Saves client credentials for a service; `None` leaves a value unchanged,
+    /// an empty string removes it.
+    pub async fn save_client(
+        &self,
+        id: &str,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        account_id: Option<String>,
+    ) -> Result<(), Error> {
+        self.provider(id)?;
+        let mut saved = self.store.load_client(id).await?;
+        let keep = |new: Option<String>, old: Option<String>| match new {
+            None => old,
+            Some(v) if v.trim().is_empty() => None,
+            Some(v) => Some(v.trim().to_owned()),
+        };
+        saved.client_id = keep(client_id, saved.client_id);
+        saved.account_id = keep(account_id, saved.account_id);
+        saved.client_secret = keep(
+            client_secret,
+            saved.client_secret.map(|s| s.secret().to_owned()),
+        )
+        .map(crate::core::secret::ClientSecret::new);
+        self.store.save_client(id, &saved).await?;
+        Ok(())
+    }
+
+    pub async fn saved_client(&self, id: &str) -> Result<SavedClient, Error> {
+        self.provider(id)?;
+        Ok(self.store.load_client(id).await?)
+    }
+}
+
+/// Registers a connect attempt; removes it when the attempt ends, however it ends.
+struct AttemptGuard<'a> {
+    accounts: &'a Accounts,
+    id: String,
+}
+
+impl<'a> AttemptGuard<'a> {
+    fn register(accounts: &'a Accounts, provider: &Provider) -> Result<Self, Error> {
+        let mut attempts = accounts.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        if attempts.contains_key(&provider.id) {
+            return Err(Error::AlreadyConnecting {
+                name: provider.name.clone(),
+            });
+        }
+        attempts.insert(
+            provider.id.clone(),
+            Attempt {
+                cancel: None,
+                url: None,
+            },
+        );
+        Ok(Self {
+            accounts,
+            id: provider.id.clone(),
+        })
+    }
+}
+
+impl Drop for AttemptGuard<'_> {
+    fn drop(&mut self) {
+        let mut attempts = self
+            .accounts
+            .attempts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        attempts.remove(&self.id);
+    }
+}
+
+fn needs_reconnect(provider: &Provider, reason: String) -> Error {
+    Error::NeedsReconnect {
+        service: provider.id.clone(),
+        name: provider.name.clone(),
+        reason,
+    }
+}
+
+/// A fresh token set from a token response.
+pub fn new_set(provider: &Provider, response: TokenResponse, method: Method, now: u64) -> TokenSet {
+    TokenSet {
+        expires_at: response.expires_in.map(|s| now.saturating_add(s)),
+        scopes: response.scopes.unwrap_or_else(|| provider.scopes.clone()),
+        account: flow::account_from(provider, &response.identity),
+        token_type: response.token_type.unwrap_or_else(|| "bearer".to_owned()),
+        access_token: response.access_token,
+        refresh_token: response.refresh_token,
+        method,
+        obtained_at: now,
+        refreshed_at: None,
+        needs_reconnect: None,
+    }
+}
+
+/// The set after a refresh: a rotated refresh token replaces the old one; a
+/// service that does not rotate (Google, Dropbox) keeps the old one valid.
+pub fn refreshed_set(old: TokenSet, response: TokenResponse, now: u64) -> TokenSet {
+    TokenSet {
+        expires_at: response.expires_in.map(|s| now.saturating_add(s)),
+        scopes: response.scopes.unwrap_or(old.scopes),
+        token_type: response.token_type.unwrap_or(old.token_type),
+        access_token: response.access_token,
+        refresh_token: response.refresh_token.or(old.refresh_token),
+        method: Method::Refreshed,
+        account: old.account,
+        obtained_at: old.obtained_at,
+        refreshed_at: Some(now),
+        needs_reconnect: None,
+    }
+}
+
+/// Plain words for how a connection was made.
+pub fn method_label(method: Method, env_var: Option<&str>) -> String {
+    match method {
+        Method::OauthPkce | Method::Refreshed | Method::SavedToken => {
+            "Signed in with your browser".to_owned()
+        }
+        Method::ClientCredentials => "Server-to-Server app".to_owned(),
+        Method::ApiKey => match env_var {
+            Some(var) => format!("via {var}"),
+            None => "API key".to_owned(),
+        },
+    }
+}
+
+fn join_words(items: &[String]) -> String {
+    match items {
+        [] => "nothing".to_owned(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::secret::RefreshToken;
+
+    fn response(json: &str) -> TokenResponse {
+        token_response::parse(200, Some("application/json"), json.as_bytes()).unwrap()
+    }
+
+    fn old() -> TokenSet {
+        TokenSet {
+            access_token: AccessToken::new("old-at"),
+            refresh_token: Some(RefreshToken::new("old-rt")),
+            token_type: "bearer".into(),
+            expires_at: Some(100),
+            scopes: vec!["repo".into()],
+            method: Method::OauthPkce,
+            account: Some("octocat".into()),
+            obtained_at: 10,
+            refreshed_at: None,
+            needs_reconnect: None,
+        }
+    }
+
+    #[test]
+    fn rotated_refresh_token_replaces_the_old_one() {
+        let set = refreshed_set(
+            old(),
+            response(r#"{"access_token":"a2","refresh_token":"r2","expires_in":3600}"#),
+            1_000,
+        );
+        assert_eq!(set.refresh_token.unwrap().secret(), "r2");
+        assert_eq!(set.expires_at, Some(4_600));
+        assert_eq!(set.refreshed_at, Some(1_000));
+        assert_eq!(set.account.as_deref(), Some("octocat"));
+    }
+
+    #[test]
+    fn non_rotating_refresh_keeps_the_old_refresh_token_and_scopes() {
+        let set = refreshed_set(
+            old(),
+            response(r#"{"access_token":"a2","expires_in":3600}"#),
+            1_000,
+        );
+        assert_eq!(set.refresh_token.unwrap().secret(), "old-rt");
+        assert_eq!(set.scopes, vec!["repo"]);
+    }
+
+    #[test]
+    fn words_are_joined_for_people() {
+        assert_eq!(
+            join_words(&["a".into(), "b".into(), "c".into()]),
+            "a, b and c"
+        );
+        assert_eq!(join_words(&["a".into()]), "a");
+    }
+}

@@ -1,0 +1,89 @@
+//! The errors the engine reports, each with a small stable code for the UI and
+//! scripts ("do not make consumers match error strings") and a message a
+//! person can act on.
+
+use crate::core::flow::SendError;
+use crate::core::loopback::LoopbackError;
+use crate::core::store::StoreError;
+use crate::core::token_response::TokenError;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("Authdeck does not know a service called `{service}`. Known services: {known}.")]
+    UnknownService { service: String, known: String },
+
+    #[error("{0}")]
+    Config(String),
+
+    #[error("{name} is not set up yet. Ways to set it up: {what_to_set}.")]
+    NotConfigured { name: String, what_to_set: String },
+
+    #[error("{name} is not connected. Ways to connect it: {what_to_set}.")]
+    NotConnected { name: String, what_to_set: String },
+
+    #[error("{name} needs you to sign in again: {reason} Run `authdeck connect {service}` (or click Reconnect in Authdeck).")]
+    NeedsReconnect {
+        service: String,
+        name: String,
+        reason: String,
+    },
+
+    #[error(transparent)]
+    Keyring(#[from] StoreError),
+
+    #[error("{0}")]
+    Callback(#[from] LoopbackError),
+
+    #[error("{name}: {source}")]
+    Token { name: String, source: TokenError },
+
+    #[error("{name}: {source}. Check your internet connection and try again.")]
+    Network { name: String, source: SendError },
+
+    #[error("A sign-in to {name} is already in progress. Finish it in your browser, or cancel it first.")]
+    AlreadyConnecting { name: String },
+
+    #[error("{name} was signed in, but saving the new sign-in to your keyring failed, so the previous one was kept. {source}")]
+    SaveFailed { name: String, source: StoreError },
+
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    /// Stable, documented codes; the UI maps them, never the message text.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::UnknownService { .. } => "unknown_service",
+            Error::Config(_) => "config_error",
+            Error::NotConfigured { .. } => "not_configured",
+            Error::NotConnected { .. } => "not_connected",
+            Error::NeedsReconnect { .. } => "needs_reconnect",
+            Error::Keyring(e) => e.code(),
+            Error::Callback(e) => callback_code(e),
+            Error::Token { .. } => "provider_error",
+            Error::Network { .. } => "network_error",
+            Error::AlreadyConnecting { .. } => "already_connecting",
+            Error::SaveFailed { .. } => "save_failed",
+            Error::Other(_) => "error",
+        }
+    }
+}
+
+/// Codes for the ways a browser sign-in can end without a code.
+fn callback_code(e: &LoopbackError) -> &'static str {
+    match e {
+        LoopbackError::Denied => "denied",
+        LoopbackError::TimedOut => "timed_out",
+        LoopbackError::Cancelled => "cancelled",
+        LoopbackError::StateMismatch
+        | LoopbackError::IssuerMismatch { .. }
+        | LoopbackError::MalformedCallback => "callback_rejected",
+        LoopbackError::MissingCode | LoopbackError::Provider { .. } => "provider_error",
+        LoopbackError::PortsInUse { .. }
+        | LoopbackError::Bind { .. }
+        | LoopbackError::Listener { .. } => "listener_error",
+        LoopbackError::InvalidPath { .. } => "config_error",
+    }
+}

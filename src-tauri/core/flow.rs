@@ -1,0 +1,575 @@
+//! The OAuth requests themselves, built as plain data and sent by one function.
+//!
+//! Every service-specific difference comes from the provider's data (client
+//! authentication, body format, revoke style, extra parameters), never from a
+//! branch on the service's name. Building a request is pure, so the wire format
+//! is unit-tested without sockets; [`send`] is the only place that talks HTTP.
+
+use crate::core::credentials::{Credentials, Env};
+use crate::core::http::is_allowed_endpoint;
+use crate::core::pkce::{PkceVerifier, CHALLENGE_METHOD};
+use crate::core::provider::{BodyFormat, Provider, RevokeStyle, TokenAuth, UserinfoStyle};
+use crate::core::secret::{AccessToken, AuthorizationCode, RefreshToken};
+use crate::core::token::TokenSet;
+use base64::Engine;
+use serde_json::Value;
+use std::fmt;
+
+/// An HTTP request ready to send. Its `Debug` shows the method, the URL and
+/// header *names* only: headers and bodies carry secrets.
+pub struct PreparedRequest {
+    pub method: reqwest::Method,
+    pub url: String,
+    headers: Vec<(String, String)>,
+    body: Body,
+}
+
+enum Body {
+    Empty,
+    Form(Vec<(String, String)>),
+    Json(Value),
+}
+
+impl fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("PreparedRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("body", &"[redacted]")
+            .finish()
+    }
+}
+
+impl PreparedRequest {
+    fn new(method: reqwest::Method, url: String, provider: &Provider) -> Self {
+        let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
+        headers.extend(provider.extra_headers.iter().cloned());
+        Self {
+            method,
+            url,
+            headers,
+            body: Body::Empty,
+        }
+    }
+
+    /// A header value (tests and diagnostics).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A body parameter, whichever the body format (tests).
+    pub fn param(&self, name: &str) -> Option<String> {
+        match &self.body {
+            Body::Form(pairs) => pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone()),
+            Body::Json(Value::Object(map)) => {
+                map.get(name).and_then(Value::as_str).map(str::to_owned)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        matches!(self.body, Body::Json(_))
+    }
+
+    pub fn has_body(&self) -> bool {
+        !matches!(self.body, Body::Empty)
+    }
+
+    fn basic_auth(&mut self, user: &str, password: &str) {
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        self.headers
+            .push(("Authorization".to_owned(), format!("Basic {encoded}")));
+    }
+
+    fn bearer(&mut self, token: &str) {
+        self.headers
+            .push(("Authorization".to_owned(), format!("Bearer {token}")));
+    }
+}
+
+/// What a request produced: status, content type and body.
+pub struct Answer {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Why a request did not get an answer.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    #[error("Authdeck only talks to services over HTTPS; {url} is not allowed. Fix the address in providers.toml.")]
+    InsecureEndpoint { url: String },
+    #[error("the service did not answer in time")]
+    TimedOut,
+    #[error("could not reach the service ({0})")]
+    Unreachable(String),
+}
+
+/// Sends a request. Never follows redirects (the client is built that way) and
+/// never logs a header or a body.
+pub async fn send(client: &reqwest::Client, request: PreparedRequest) -> Result<Answer, SendError> {
+    if !is_allowed_endpoint(&request.url) {
+        return Err(SendError::InsecureEndpoint { url: request.url });
+    }
+    tracing::debug!(method = %request.method, url = %request.url, "request");
+    let mut builder = client.request(request.method, &request.url);
+    for (k, v) in &request.headers {
+        builder = builder.header(k, v);
+    }
+    builder = match request.body {
+        Body::Empty => builder,
+        Body::Form(pairs) => builder.form(&pairs),
+        Body::Json(value) => builder.json(&value),
+    };
+    let response = builder.send().await.map_err(describe_reqwest)?;
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response.bytes().await.map_err(describe_reqwest)?.to_vec();
+    tracing::debug!(status, bytes = body.len(), "answer");
+    Ok(Answer {
+        status,
+        content_type,
+        body,
+    })
+}
+
+fn describe_reqwest(error: reqwest::Error) -> SendError {
+    if error.is_timeout() {
+        return SendError::TimedOut;
+    }
+    // Without the URL: messages stay short, and no query string is ever quoted.
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(inner) = source {
+        text = format!("{text}: {inner}");
+        source = inner.source();
+    }
+    SendError::Unreachable(text)
+}
+
+/// The grant a token request carries.
+pub enum Grant {
+    AuthorizationCode {
+        code: AuthorizationCode,
+        verifier: Option<PkceVerifier>,
+        redirect_uri: String,
+    },
+    Refresh(RefreshToken),
+    /// Zoom Server-to-Server.
+    AccountCredentials {
+        account_id: String,
+    },
+    ClientCredentials,
+}
+
+/// Fills `{tenant}`-style placeholders from the environment or their defaults.
+pub fn endpoint(provider: &Provider, template: &str, env: &Env, client_id: Option<&str>) -> String {
+    provider.resolve_url(template, &|name| env.get(name), client_id)
+}
+
+/// The URL the person's browser opens. Only `response_type=code`.
+pub fn authorize_url(
+    provider: &Provider,
+    env: &Env,
+    client_id: &str,
+    redirect_uri: &str,
+    state: &str,
+    verifier: Option<&PkceVerifier>,
+) -> Result<String, String> {
+    let template = provider
+        .authorize_url
+        .as_deref()
+        .ok_or_else(|| format!("{} has no sign-in address (authorize_url)", provider.name))?;
+    let mut url =
+        url::Url::parse(&endpoint(provider, template, env, Some(client_id))).map_err(|e| {
+            format!(
+                "the sign-in address of {} is not a valid URL ({e})",
+                provider.name
+            )
+        })?;
+    {
+        let mut query = url.query_pairs_mut();
+        query
+            .append_pair("response_type", "code")
+            .append_pair("client_id", client_id)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("state", state);
+        if !provider.scopes.is_empty() {
+            query.append_pair("scope", &provider.scopes.join(" "));
+        }
+        if let Some(verifier) = verifier {
+            query
+                .append_pair("code_challenge", &verifier.challenge())
+                .append_pair("code_challenge_method", CHALLENGE_METHOD);
+        }
+        for (k, v) in &provider.extra_authorize_params {
+            query.append_pair(k, v);
+        }
+    }
+    Ok(url.into())
+}
+
+/// A token endpoint request for any grant, with the service's client
+/// authentication and body format.
+pub fn token_request(
+    provider: &Provider,
+    env: &Env,
+    creds: &Credentials,
+    grant: Grant,
+) -> Result<PreparedRequest, String> {
+    let template = provider
+        .token_url
+        .as_deref()
+        .ok_or_else(|| format!("{} has no token address (token_url)", provider.name))?;
+    let client_id = creds.client_id().unwrap_or_default();
+    let mut url = endpoint(provider, template, env, Some(client_id));
+    let mut params: Vec<(String, String)> = Vec::new();
+    match grant {
+        Grant::AuthorizationCode {
+            code,
+            verifier,
+            redirect_uri,
+        } => {
+            params.push(("grant_type".into(), "authorization_code".into()));
+            params.push(("code".into(), code.into_secret()));
+            params.push(("redirect_uri".into(), redirect_uri));
+            if let Some(verifier) = verifier {
+                params.push(("code_verifier".into(), verifier.secret().to_owned()));
+            }
+        }
+        Grant::Refresh(token) => {
+            params.push(("grant_type".into(), "refresh_token".into()));
+            params.push(("refresh_token".into(), token.secret().to_owned()));
+        }
+        Grant::AccountCredentials { account_id } => {
+            // Zoom takes these in the query string (shared/PROVIDERS.md).
+            let mut with_query =
+                url::Url::parse(&url).map_err(|e| format!("bad token_url ({e})"))?;
+            with_query
+                .query_pairs_mut()
+                .append_pair("grant_type", "account_credentials")
+                .append_pair("account_id", &account_id);
+            url = with_query.into();
+        }
+        Grant::ClientCredentials => {
+            params.push(("grant_type".into(), "client_credentials".into()));
+            if !provider.scopes.is_empty() {
+                params.push(("scope".into(), provider.scopes.join(" ")));
+            }
+        }
+    }
+    let mut request = PreparedRequest::new(reqwest::Method::POST, url, provider);
+    let secret = creds.client_secret().map(|s| s.secret().to_owned());
+    match (provider.token_auth, secret) {
+        (TokenAuth::Basic, Some(secret)) => request.basic_auth(client_id, &secret),
+        (TokenAuth::Post, Some(secret)) => {
+            params.push(("client_id".into(), client_id.to_owned()));
+            params.push(("client_secret".into(), secret));
+        }
+        // A public client (no secret, or a service that refuses one) identifies itself only.
+        _ => params.push(("client_id".into(), client_id.to_owned())),
+    }
+    request.body = match provider.token_request_format {
+        BodyFormat::Form => Body::Form(params),
+        BodyFormat::Json => Body::Json(Value::Object(
+            params
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        )),
+    };
+    if !request.has_body_params() {
+        request.body = Body::Empty;
+    }
+    Ok(request)
+}
+
+impl PreparedRequest {
+    fn has_body_params(&self) -> bool {
+        match &self.body {
+            Body::Empty => false,
+            Body::Form(p) => !p.is_empty(),
+            Body::Json(Value::Object(m)) => !m.is_empty(),
+            Body::Json(_) => true,
+        }
+    }
+}
+
+/// The revocation request, or `None` when the service has no way to revoke.
+pub fn revoke_request(
+    provider: &Provider,
+    env: &Env,
+    creds: &Credentials,
+    set: &TokenSet,
+) -> Option<PreparedRequest> {
+    let template = provider.revoke_url.as_deref()?;
+    let client_id = creds.client_id().unwrap_or_default();
+    let url = endpoint(provider, template, env, Some(client_id));
+    let secret = creds
+        .client_secret()
+        .map(|s| s.secret().to_owned())
+        .unwrap_or_default();
+    // Revoking the refresh token ends the whole grant where a service supports it.
+    let grant_token = set
+        .refresh_token
+        .as_ref()
+        .map(|t| t.secret().to_owned())
+        .unwrap_or_else(|| set.access_token.secret().to_owned());
+    let access = set.access_token.secret().to_owned();
+    let mut request;
+    match provider.revoke_style {
+        RevokeStyle::None => return None,
+        RevokeStyle::FormToken => {
+            request = PreparedRequest::new(reqwest::Method::POST, url, provider);
+            request.body = Body::Form(vec![("token".into(), grant_token)]);
+        }
+        RevokeStyle::FormTokenBasic => {
+            request = PreparedRequest::new(reqwest::Method::POST, url, provider);
+            request.basic_auth(client_id, &secret);
+            request.body = Body::Form(vec![("token".into(), grant_token)]);
+        }
+        RevokeStyle::JsonAccessTokenBasicDelete => {
+            request = PreparedRequest::new(reqwest::Method::DELETE, url, provider);
+            request.basic_auth(client_id, &secret);
+            request.body = Body::Json(serde_json::json!({ "access_token": access }));
+        }
+        RevokeStyle::JsonTokenBasic => {
+            request = PreparedRequest::new(reqwest::Method::POST, url, provider);
+            request.basic_auth(client_id, &secret);
+            request.body = Body::Json(serde_json::json!({ "token": access }));
+        }
+        RevokeStyle::BearerNoBody => {
+            request = PreparedRequest::new(reqwest::Method::POST, url, provider);
+            request.bearer(&access);
+        }
+    }
+    Some(request)
+}
+
+/// The "who am I" request, or `None` when the identity comes with the token.
+pub fn userinfo_request(
+    provider: &Provider,
+    env: &Env,
+    access_token: &AccessToken,
+) -> Option<PreparedRequest> {
+    let template = provider.userinfo_url.as_deref()?;
+    let url = endpoint(provider, template, env, None);
+    let method = match provider.userinfo_style {
+        UserinfoStyle::GetBearer => reqwest::Method::GET,
+        UserinfoStyle::PostBearerNoBody => reqwest::Method::POST,
+        UserinfoStyle::FromTokenResponse => return None,
+    };
+    let mut request = PreparedRequest::new(method, url, provider);
+    request.bearer(access_token.secret());
+    Some(request)
+}
+
+/// The first of the provider's account fields (dotted paths) that holds text.
+pub fn account_from(provider: &Provider, value: &Value) -> Option<String> {
+    provider.account_fields.iter().find_map(|path| {
+        let mut current = value;
+        for part in path.split('.') {
+            current = current.get(part)?;
+        }
+        current
+            .as_str()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::credentials::Source;
+    use crate::core::provider::builtin_providers;
+    use crate::core::secret::ClientSecret;
+
+    fn provider(id: &str) -> Provider {
+        builtin_providers()
+            .into_iter()
+            .find(|p| p.id == id)
+            .unwrap()
+    }
+
+    fn creds(secret: Option<&str>) -> Credentials {
+        Credentials {
+            client_id: Some(("cid".into(), Source::Keyring)),
+            client_secret: secret.map(|s| (ClientSecret::new(s), Source::Keyring)),
+            ..Default::default()
+        }
+    }
+
+    fn code_grant() -> Grant {
+        Grant::AuthorizationCode {
+            code: AuthorizationCode::new("the-code"),
+            verifier: Some(PkceVerifier::from_string("v".repeat(43))),
+            redirect_uri: "http://127.0.0.1:5000/callback".into(),
+        }
+    }
+
+    #[test]
+    fn authorize_url_carries_pkce_state_and_only_code_response_type() {
+        let p = provider("google");
+        let v = PkceVerifier::from_string("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
+        let url = authorize_url(
+            &p,
+            &Env::default(),
+            "cid",
+            "http://127.0.0.1:1/callback",
+            "st",
+            Some(&v),
+        )
+        .unwrap();
+        let parsed = url::Url::parse(&url).unwrap();
+        let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(
+            q["code_challenge"],
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["state"], "st");
+        assert_eq!(q["access_type"], "offline");
+        assert_eq!(q["prompt"], "consent");
+        assert!(q["scope"].contains("openid"));
+    }
+
+    #[test]
+    fn microsoft_tenant_placeholder_defaults_to_common_and_follows_env() {
+        let p = provider("microsoft");
+        let url = authorize_url(
+            &p,
+            &Env::default(),
+            "cid",
+            "http://localhost/callback",
+            "s",
+            None,
+        )
+        .unwrap();
+        assert!(
+            url.starts_with("https://login.microsoftonline.com/common/"),
+            "{url}"
+        );
+        let env = Env::from_pairs([("MICROSOFT_TENANT", "organizations")]);
+        let url = authorize_url(&p, &env, "cid", "http://localhost/callback", "s", None).unwrap();
+        assert!(url.contains("/organizations/"), "{url}");
+    }
+
+    #[test]
+    fn notion_token_request_is_json_with_basic_auth() {
+        let p = provider("notion");
+        let r = token_request(&p, &Env::default(), &creds(Some("sec")), code_grant()).unwrap();
+        assert!(r.is_json());
+        assert!(r.header("Authorization").unwrap().starts_with("Basic "));
+        assert_eq!(r.param("client_secret"), None);
+        assert_eq!(
+            r.param("redirect_uri").as_deref(),
+            Some("http://127.0.0.1:5000/callback")
+        );
+    }
+
+    #[test]
+    fn github_token_request_posts_secret_and_asks_for_json() {
+        let p = provider("github");
+        let r = token_request(&p, &Env::default(), &creds(Some("sec")), code_grant()).unwrap();
+        assert!(!r.is_json());
+        assert_eq!(r.header("Accept"), Some("application/json"));
+        assert_eq!(r.param("client_secret").as_deref(), Some("sec"));
+        assert_eq!(r.param("code_verifier").unwrap().len(), 43);
+    }
+
+    #[test]
+    fn public_client_sends_no_secret() {
+        let p = provider("microsoft");
+        let r = token_request(&p, &Env::default(), &creds(None), code_grant()).unwrap();
+        assert_eq!(r.param("client_id").as_deref(), Some("cid"));
+        assert_eq!(r.param("client_secret"), None);
+        assert!(r.header("Authorization").is_none());
+    }
+
+    #[test]
+    fn zoom_server_to_server_puts_grant_in_query_with_basic_auth() {
+        let p = provider("zoom");
+        let r = token_request(
+            &p,
+            &Env::default(),
+            &creds(Some("sec")),
+            Grant::AccountCredentials {
+                account_id: "acc".into(),
+            },
+        )
+        .unwrap();
+        assert!(
+            r.url.contains("grant_type=account_credentials") && r.url.contains("account_id=acc"),
+            "{}",
+            r.url
+        );
+        assert!(r.header("Authorization").unwrap().starts_with("Basic "));
+    }
+
+    #[test]
+    fn microsoft_has_no_revoke_and_github_revokes_with_delete() {
+        let set = TokenSet {
+            access_token: AccessToken::new("at"),
+            refresh_token: None,
+            token_type: "bearer".into(),
+            expires_at: None,
+            scopes: vec![],
+            method: crate::core::token::Method::OauthPkce,
+            account: None,
+            obtained_at: 0,
+            refreshed_at: None,
+            needs_reconnect: None,
+        };
+        assert!(
+            revoke_request(&provider("microsoft"), &Env::default(), &creds(None), &set).is_none()
+        );
+        let r = revoke_request(
+            &provider("github"),
+            &Env::default(),
+            &creds(Some("s")),
+            &set,
+        )
+        .unwrap();
+        assert_eq!(r.method, reqwest::Method::DELETE);
+        assert_eq!(r.url, "https://api.github.com/applications/cid/token");
+        assert_eq!(r.param("access_token").as_deref(), Some("at"));
+    }
+
+    #[test]
+    fn debug_of_a_request_shows_no_secret() {
+        let p = provider("github");
+        let r =
+            token_request(&p, &Env::default(), &creds(Some("TOPSECRET")), code_grant()).unwrap();
+        let shown = format!("{r:?}");
+        assert!(
+            !shown.contains("TOPSECRET") && !shown.contains("the-code"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn account_is_found_by_dotted_path() {
+        let p = provider("notion");
+        let v = serde_json::json!({"owner": {"user": {"name": "Ada", "person": {"email": "ada@example.com"}}}});
+        assert_eq!(account_from(&p, &v).as_deref(), Some("ada@example.com"));
+    }
+}

@@ -1,0 +1,34 @@
+//! Where Authdeck keeps its non-secret files: `providers.toml`, lock files and
+//! the window size. The platform's config dir (`~/.config/authdeck` on Linux),
+//! or `$AUTHDECK_CONFIG_DIR`.
+
+use std::path::PathBuf;
+
+/// `$AUTHDECK_CONFIG_DIR`, else the platform config dir, else `./.authdeck`
+/// (only on a system with no home directory at all).
+pub fn config_dir() -> PathBuf {
+    config_dir_from(std::env::var_os("AUTHDECK_CONFIG_DIR").map(PathBuf::from))
+}
+
+pub fn config_dir_from(override_dir: Option<PathBuf>) -> PathBuf {
+    if let Some(dir) = override_dir.filter(|d| !d.as_os_str().is_empty()) {
+        return dir;
+    }
+    directories::ProjectDirs::from("app", "Authdeck", "authdeck")
+        .map(|p| p.config_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".authdeck"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_wins_and_empty_override_is_ignored() {
+        assert_eq!(
+            config_dir_from(Some("/tmp/x".into())),
+            PathBuf::from("/tmp/x")
+        );
+        assert_ne!(config_dir_from(Some("".into())), PathBuf::from(""));
+    }
+}

@@ -1,0 +1,371 @@
+//! Token and client-credential storage in the OS keyring.
+//!
+//! One keyring item per service and kind, under the keyring service name
+//! (`authdeck`, or `$AUTHDECK_KEYRING_SERVICE` so tests can run side by side):
+//! - `token:<id>`  the token set, as a versioned JSON record;
+//! - `client:<id>` client credentials saved through the app or `authdeck config set`.
+//!
+//! The store never falls back to memory or a file: when the keyring cannot be
+//! reached the caller gets a [`StoreError`] that says what is wrong and how to
+//! fix it. "Not found" is `Ok(None)`, and deleting twice is fine.
+//!
+//! `keyring` is blocking (it talks D-Bus), so every call goes through
+//! `spawn_blocking` and never stalls the async runtime.
+
+use crate::core::secret::{AccessToken, ClientSecret, RefreshToken};
+use crate::core::token::{Method, TokenSet};
+use serde::{Deserialize, Serialize};
+
+/// The default keyring service name.
+pub const DEFAULT_SERVICE: &str = "authdeck";
+
+/// Why the keyring could not be used. Every message names the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("Authdeck cannot reach your keyring: no desktop session bus is running. Sign in to a desktop session (or start one with `dbus-run-session`) and try again.")]
+    NoSessionBus,
+    #[error("Authdeck cannot reach your keyring: no keyring service is running. Install and start one (on Debian/Ubuntu: `sudo apt install gnome-keyring`, then sign out and in again) and try again.")]
+    NoKeyringService,
+    #[error("Your keyring is locked, so Authdeck cannot read or save sign-ins. Unlock it (for example with the Passwords and Keys app, \"Seahorse\") and try again.")]
+    Locked,
+    #[error("The keyring item for {item} is damaged ({detail}). Nothing was changed; log out of that service in Authdeck to remove it, then connect again.")]
+    Damaged { item: String, detail: String },
+    #[error("The keyring refused the request: {0}. Check that your keyring works (for example with the Passwords and Keys app) and try again.")]
+    Other(String),
+}
+
+impl StoreError {
+    /// A stable code for the UI and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::NoSessionBus | StoreError::NoKeyringService => "keyring_unavailable",
+            StoreError::Locked => "keyring_locked",
+            StoreError::Damaged { .. } => "keyring_item_damaged",
+            StoreError::Other(_) => "keyring_error",
+        }
+    }
+}
+
+/// Client credentials saved in the keyring; each part optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SavedClient {
+    pub client_id: Option<String>,
+    pub client_secret: Option<ClientSecret>,
+    pub account_id: Option<String>,
+}
+
+/// A handle on one keyring service name. Cheap to clone; holds no connection.
+#[derive(Clone, Debug)]
+pub struct Store {
+    service: String,
+}
+
+impl Store {
+    pub fn new(service: impl Into<String>) -> Self {
+        Self {
+            service: service.into(),
+        }
+    }
+
+    /// `$AUTHDECK_KEYRING_SERVICE`, else `authdeck`.
+    pub fn from_env() -> Self {
+        match std::env::var("AUTHDECK_KEYRING_SERVICE") {
+            Ok(name) if !name.trim().is_empty() => Self::new(name.trim()),
+            _ => Self::new(DEFAULT_SERVICE),
+        }
+    }
+
+    pub fn service_name(&self) -> &str {
+        &self.service
+    }
+
+    /// Checks that the keyring answers, without writing anything.
+    pub async fn check(&self) -> Result<(), StoreError> {
+        self.get("probe:reachability").await.map(|_| ())
+    }
+
+    pub async fn load_token(&self, id: &str) -> Result<Option<TokenSet>, StoreError> {
+        let item = token_item(id);
+        match self.get(&item).await? {
+            None => Ok(None),
+            Some(text) => TokenRecord::decode(&text)
+                .map(Some)
+                .map_err(|detail| StoreError::Damaged { item, detail }),
+        }
+    }
+
+    pub async fn save_token(&self, id: &str, set: &TokenSet) -> Result<(), StoreError> {
+        self.set(&token_item(id), TokenRecord::encode(set)).await
+    }
+
+    pub async fn delete_token(&self, id: &str) -> Result<(), StoreError> {
+        self.delete(&token_item(id)).await
+    }
+
+    pub async fn load_client(&self, id: &str) -> Result<SavedClient, StoreError> {
+        let item = client_item(id);
+        match self.get(&item).await? {
+            None => Ok(SavedClient::default()),
+            Some(text) => {
+                let record: ClientRecord =
+                    serde_json::from_str(&text).map_err(|e| StoreError::Damaged {
+                        item,
+                        detail: e.to_string(),
+                    })?;
+                Ok(SavedClient {
+                    client_id: record.client_id,
+                    client_secret: record.client_secret.map(ClientSecret::new),
+                    account_id: record.account_id,
+                })
+            }
+        }
+    }
+
+    pub async fn save_client(&self, id: &str, client: &SavedClient) -> Result<(), StoreError> {
+        let record = ClientRecord {
+            client_id: client.client_id.clone(),
+            client_secret: client.client_secret.as_ref().map(|s| s.secret().to_owned()),
+            account_id: client.account_id.clone(),
+        };
+        let item = client_item(id);
+        if record == ClientRecord::default() {
+            return self.delete(&item).await;
+        }
+        let text = serde_json::to_string(&record).map_err(|e| StoreError::Other(e.to_string()))?;
+        self.set(&item, text).await
+    }
+
+    async fn get(&self, item: &str) -> Result<Option<String>, StoreError> {
+        let (service, item) = (self.service.clone(), item.to_owned());
+        blocking(move || {
+            let entry = keyring::Entry::new(&service, &item).map_err(map_error)?;
+            match entry.get_password() {
+                Ok(text) => Ok(Some(text)),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(map_error(e)),
+            }
+        })
+        .await
+    }
+
+    async fn set(&self, item: &str, text: String) -> Result<(), StoreError> {
+        let (service, item) = (self.service.clone(), item.to_owned());
+        blocking(move || {
+            let entry = keyring::Entry::new(&service, &item).map_err(map_error)?;
+            entry.set_password(&text).map_err(map_error)
+        })
+        .await
+    }
+
+    async fn delete(&self, item: &str) -> Result<(), StoreError> {
+        let (service, item) = (self.service.clone(), item.to_owned());
+        blocking(move || {
+            let entry = keyring::Entry::new(&service, &item).map_err(map_error)?;
+            match entry.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(e) => Err(map_error(e)),
+            }
+        })
+        .await
+    }
+}
+
+fn token_item(id: &str) -> String {
+    format!("token:{id}")
+}
+
+fn client_item(id: &str) -> String {
+    format!("client:{id}")
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(e) => Err(StoreError::Other(format!(
+            "the keyring call stopped unexpectedly ({e})"
+        ))),
+    }
+}
+
+/// Turns keyring's platform errors into the three situations a person can fix.
+fn map_error(error: keyring::Error) -> StoreError {
+    match error {
+        keyring::Error::NoStorageAccess(_) => StoreError::Locked,
+        keyring::Error::PlatformFailure(inner) => classify_platform_failure(&inner.to_string()),
+        keyring::Error::BadEncoding(_) => StoreError::Damaged {
+            item: "an Authdeck item".into(),
+            detail: "not valid text".into(),
+        },
+        other => StoreError::Other(other.to_string()),
+    }
+}
+
+/// The Secret Service backend reports bus trouble only as text (verified
+/// messages in shared/PLATFORM-NOTES.md), so the text is what we can match.
+pub fn classify_platform_failure(text: &str) -> StoreError {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("autolaunch")
+        || lower.contains("dbus_session_bus_address")
+        || lower.contains("no such file or directory")
+    {
+        StoreError::NoSessionBus
+    } else if lower.contains("org.freedesktop.secrets")
+        || lower.contains("serviceunknown")
+        || lower.contains("was not provided")
+    {
+        StoreError::NoKeyringService
+    } else if lower.contains("locked") || lower.contains("dismissed") {
+        StoreError::Locked
+    } else {
+        StoreError::Other(text.to_owned())
+    }
+}
+
+/// The JSON written to the keyring for a token set (version 1). Private, so the
+/// only way a token becomes text is through this store.
+#[derive(Serialize, Deserialize)]
+struct TokenRecord {
+    version: u32,
+    access_token: String,
+    refresh_token: Option<String>,
+    token_type: String,
+    expires_at: Option<u64>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    method: Method,
+    #[serde(default)]
+    account: Option<String>,
+    obtained_at: u64,
+    #[serde(default)]
+    refreshed_at: Option<u64>,
+    #[serde(default)]
+    needs_reconnect: Option<String>,
+}
+
+impl TokenRecord {
+    const VERSION: u32 = 1;
+
+    fn encode(set: &TokenSet) -> String {
+        let record = TokenRecord {
+            version: Self::VERSION,
+            access_token: set.access_token.secret().to_owned(),
+            refresh_token: set.refresh_token.as_ref().map(|t| t.secret().to_owned()),
+            token_type: set.token_type.clone(),
+            expires_at: set.expires_at,
+            scopes: set.scopes.clone(),
+            method: set.method,
+            account: set.account.clone(),
+            obtained_at: set.obtained_at,
+            refreshed_at: set.refreshed_at,
+            needs_reconnect: set.needs_reconnect.clone(),
+        };
+        // Serializing plain strings and numbers cannot fail.
+        serde_json::to_string(&record).unwrap_or_default()
+    }
+
+    /// The error text never includes the record, which holds tokens.
+    fn decode(text: &str) -> Result<TokenSet, String> {
+        let record: TokenRecord = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "not a token record (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?;
+        if record.version != Self::VERSION {
+            return Err(format!(
+                "written by a newer Authdeck (format {}); update Authdeck",
+                record.version
+            ));
+        }
+        if record.access_token.is_empty() {
+            return Err("the access token is empty".into());
+        }
+        Ok(TokenSet {
+            access_token: AccessToken::new(record.access_token),
+            refresh_token: record
+                .refresh_token
+                .filter(|t| !t.is_empty())
+                .map(RefreshToken::new),
+            token_type: record.token_type,
+            expires_at: record.expires_at,
+            scopes: record.scopes,
+            method: record.method,
+            account: record.account,
+            obtained_at: record.obtained_at,
+            refreshed_at: record.refreshed_at,
+            needs_reconnect: record.needs_reconnect,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize, Default, PartialEq, Eq)]
+struct ClientRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> TokenSet {
+        TokenSet {
+            access_token: AccessToken::new("at"),
+            refresh_token: Some(RefreshToken::new("rt")),
+            token_type: "bearer".into(),
+            expires_at: Some(2_000),
+            scopes: vec!["repo".into()],
+            method: Method::OauthPkce,
+            account: Some("octocat".into()),
+            obtained_at: 1_000,
+            refreshed_at: None,
+            needs_reconnect: None,
+        }
+    }
+
+    #[test]
+    fn record_round_trips() {
+        let text = TokenRecord::encode(&sample());
+        assert_eq!(TokenRecord::decode(&text).unwrap(), sample());
+    }
+
+    #[test]
+    fn damaged_record_error_does_not_quote_the_record() {
+        let err = TokenRecord::decode(r#"{"access_token":"SECRET-AT","version":1"#).unwrap_err();
+        assert!(!err.contains("SECRET"), "{err}");
+    }
+
+    #[test]
+    fn record_from_a_newer_version_is_refused_not_misread() {
+        let text = TokenRecord::encode(&sample()).replace("\"version\":1", "\"version\":9");
+        assert!(TokenRecord::decode(&text).unwrap_err().contains("newer"));
+    }
+
+    #[test]
+    fn platform_failures_map_to_what_a_person_can_fix() {
+        assert_eq!(
+            classify_platform_failure(
+                "Unable to autolaunch a dbus-daemon without a $DISPLAY for X11"
+            ),
+            StoreError::NoSessionBus
+        );
+        assert_eq!(
+            classify_platform_failure(
+                "The name org.freedesktop.secrets was not provided by any .service files"
+            ),
+            StoreError::NoKeyringService
+        );
+        assert!(matches!(
+            classify_platform_failure("odd"),
+            StoreError::Other(_)
+        ));
+    }
+}

@@ -1,0 +1,63 @@
+// The one door between the page and the Rust app.
+//
+// Only this module touches window.__TAURI__. Every failure, whatever shape it
+// arrives in, leaves here as {code, message} with a message a person can read,
+// so the rest of the UI never matches on error strings.
+
+const FALLBACK_MESSAGE = "Something went wrong. Please try again.";
+
+/** Turn anything a rejected invoke can throw into {code, message}. */
+export function normalizeError(error) {
+  if (error && typeof error === "object") {
+    const message =
+      typeof error.message === "string" && error.message.trim() !== ""
+        ? error.message
+        : FALLBACK_MESSAGE;
+    const code = typeof error.code === "string" ? error.code : "unknown";
+    return { code, message };
+  }
+  if (typeof error === "string" && error.trim() !== "") {
+    return { code: "unknown", message: error };
+  }
+  return { code: "unknown", message: FALLBACK_MESSAGE };
+}
+
+function tauri() {
+  const t = window.__TAURI__;
+  if (!t || !t.core || !t.event) {
+    throw {
+      code: "no_backend",
+      message: "Authdeck's window is not connected to the app. Please restart Authdeck.",
+    };
+  }
+  return t;
+}
+
+async function invoke(command, args) {
+  try {
+    return await tauri().core.invoke(command, args);
+  } catch (error) {
+    throw normalizeError(error);
+  }
+}
+
+/** Subscribe to a backend event; resolves to an unsubscribe function. */
+async function listen(event, handler) {
+  try {
+    return await tauri().event.listen(event, (e) => handler(e.payload));
+  } catch (error) {
+    throw normalizeError(error);
+  }
+}
+
+export const appStatus = () => invoke("app_status");
+export const listServices = () => invoke("list_services");
+export const connect = (service) => invoke("connect", { service });
+export const cancelConnect = (service) => invoke("cancel_connect", { service });
+export const logout = (service) => invoke("logout", { service });
+export const refresh = (service) => invoke("refresh", { service });
+export const setupInfo = (service) => invoke("setup_info", { service });
+export const saveSetup = (service, values) => invoke("save_setup", { service, values });
+
+export const onServiceChanged = (handler) => listen("service-changed", handler);
+export const onKeyringStatus = (handler) => listen("keyring-status", handler);

@@ -1,0 +1,306 @@
+// Boot and page state: loads the services, keeps one card per service in
+// step with the backend's events, routes button clicks, and runs the single
+// once-a-second ticker that keeps the countdowns honest.
+
+import * as ipc from "./ipc.js";
+import { emptyLocal, refreshTimes, renderCard } from "./card.js";
+import { copyText, selectAndCopy } from "./clipboard.js";
+import { openLogoutDialog } from "./logout.js";
+import { openSetupDialog } from "./setup.js";
+import { nowSeconds } from "./time.js";
+
+const grid = document.getElementById("services");
+const banners = document.getElementById("banners");
+const announcer = document.getElementById("announcer");
+
+/** Latest ServiceView per id; Map order is card order. */
+const views = new Map();
+/** Page-side card state per id (see card.js emptyLocal). */
+const locals = new Map();
+/** Events that arrive before the first list_services answer, applied after it. */
+let early = [];
+
+function localFor(id) {
+  if (!locals.has(id)) locals.set(id, { ...emptyLocal(), focusAfter: null });
+  return locals.get(id);
+}
+
+function cardFor(id) {
+  return grid.querySelector(`[data-service="${CSS.escape(id)}"]`);
+}
+
+// ---- announcements -------------------------------------------------------
+
+let announceTimer = null;
+function announce(text) {
+  // Clearing first makes a repeated sentence be read again.
+  announcer.textContent = "";
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => (announcer.textContent = text), 60);
+}
+
+function describeChange(view) {
+  const extra = view.message ? ` ${view.message}` : "";
+  switch (view.state) {
+    case "connected":
+      return `${view.name} is connected${view.account ? ` as ${view.account}` : ""}.`;
+    case "connecting":
+      return `${view.name}: finish signing in in your browser.`;
+    case "not_connected":
+      return `${view.name} is not connected.${extra}`;
+    case "not_configured":
+      return `${view.name} needs setup.${extra}`;
+    case "needs_reconnect":
+      return `${view.name} needs you to sign in again.${extra}`;
+    default:
+      return `${view.name}: ${view.message || "something went wrong."}`;
+  }
+}
+
+// ---- cards ---------------------------------------------------------------
+
+/** Move focus into `card`: the same action if it still exists, else its first usable button. */
+function focusInside(card, action) {
+  const candidates = [
+    action && card.querySelector(`button[data-action="${CSS.escape(action)}"]:not(:disabled)`),
+    card.querySelector(".card-actions button:not(:disabled)"),
+  ];
+  const target = candidates.find(Boolean);
+  if (target) {
+    target.focus({ preventScroll: true });
+  } else {
+    // Everything is disabled while a request runs: keep focus on the card.
+    card.tabIndex = -1;
+    card.focus({ preventScroll: true });
+  }
+}
+
+/** (Re)draw the card of `id` in place, keeping keyboard focus where it was. */
+function drawCard(id) {
+  const view = views.get(id);
+  const local = localFor(id);
+  const shown = {
+    busy: local.busy,
+    // Messages belong to the state they were about; a new state retires them.
+    error: local.error && local.error.state === view.state ? local.error.text : null,
+    notice: local.notice && local.notice.state === view.state ? local.notice.text : null,
+    linkShown: local.linkShown && view.state === "connecting",
+  };
+  const card = renderCard(view, shown, nowSeconds());
+  const old = cardFor(id);
+  if (!old) {
+    grid.append(card);
+    return card;
+  }
+  const active = document.activeElement;
+  const hadFocus = old.contains(active);
+  const action = hadFocus ? (active.dataset && active.dataset.action) || local.focusAfter : null;
+  old.replaceWith(card);
+  if (hadFocus) focusInside(card, action);
+  return card;
+}
+
+/** Take a ServiceView from the backend (answer or event) and show it. */
+function showView(view) {
+  if (early) {
+    early.push(view);
+    return;
+  }
+  const before = views.get(view.id);
+  views.set(view.id, view);
+  const local = localFor(view.id);
+  if (view.state !== "connecting") local.linkShown = false;
+  grid.removeAttribute("aria-busy");
+  grid.querySelector(".placeholder")?.remove();
+  drawCard(view.id);
+  if (before && (before.state !== view.state || before.message !== view.message)) {
+    announce(describeChange(view));
+  }
+}
+
+// ---- actions -------------------------------------------------------------
+
+/** Run one backend call for a card, with its buttons disabled until it answers. */
+async function busyCall(id, action, call) {
+  const local = localFor(id);
+  if (local.busy) return; // a second click on a pending action starts nothing
+  const card = cardFor(id);
+  local.busy = action;
+  local.focusAfter = card && card.contains(document.activeElement) ? action : null;
+  local.error = null;
+  local.notice = null;
+  drawCard(id);
+  try {
+    const result = await call();
+    local.busy = null;
+    if (result && result.id) showView(result);
+    else drawCard(id);
+    return result;
+  } catch (failure) {
+    local.busy = null;
+    local.error = { text: failure.message, state: views.get(id).state };
+    drawCard(id);
+    announce(`${views.get(id).name}: ${failure.message}`);
+    return null;
+  } finally {
+    local.focusAfter = null;
+  }
+}
+
+function returnFocusTo(id, action) {
+  return () => {
+    const card = cardFor(id);
+    if (card) focusInside(card, action);
+  };
+}
+
+async function copyLink(id, button) {
+  const view = views.get(id);
+  if (!view || !view.authorize_url) return;
+  if (await copyText(view.authorize_url)) {
+    button.textContent = "Copied";
+    setTimeout(() => {
+      if (button.isConnected) button.textContent = "Copy link";
+    }, 2000);
+    announce("Sign-in link copied. Paste it into your web browser.");
+    return;
+  }
+  // No clipboard access: show the link, selected, for Ctrl+C.
+  localFor(id).linkShown = true;
+  const card = drawCard(id);
+  const field = card.querySelector('[data-role="authorize-url"]');
+  if (field && selectAndCopy(field)) {
+    announce("Sign-in link copied. Paste it into your web browser.");
+  } else {
+    announce("The sign-in link is shown and selected. Press Control C to copy it.");
+  }
+}
+
+async function openSetup(id) {
+  const info = await busyCall(id, "setup", () => ipc.setupInfo(id));
+  if (!info) return;
+  openSetupDialog(info, {
+    onSaved: (view) => {
+      showView(view);
+      announce(`${view.name} settings saved.`);
+    },
+    returnFocus: returnFocusTo(id, "setup"),
+  });
+}
+
+function openLogout(id) {
+  const view = views.get(id);
+  localFor(id).notice = null;
+  openLogoutDialog(view, {
+    onDone: (result) => {
+      if (result.message) {
+        localFor(id).notice = { text: result.message, state: result.view.state };
+      }
+      showView(result.view);
+      if (result.message) announce(result.message);
+    },
+    returnFocus: returnFocusTo(id, "logout"),
+  });
+}
+
+function runAction(id, action, button) {
+  switch (action) {
+    case "connect":
+    case "reconnect":
+      return busyCall(id, action, () => ipc.connect(id));
+    case "cancel":
+      return busyCall(id, action, () => ipc.cancelConnect(id));
+    case "refresh":
+      return busyCall(id, action, () => ipc.refresh(id));
+    case "copy-link":
+      return copyLink(id, button);
+    case "setup":
+      return openSetup(id);
+    case "logout":
+      return openLogout(id);
+    default:
+      return undefined;
+  }
+}
+
+grid.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  if (!button || button.disabled) return;
+  const card = button.closest("[data-service]");
+  if (card) runAction(card.dataset.service, button.dataset.action, button);
+});
+
+// ---- keyring banner ------------------------------------------------------
+
+function showKeyring(status) {
+  let banner = banners.querySelector('[data-banner="keyring"]');
+  if (!status || status.ok) {
+    banner?.remove();
+    return;
+  }
+  const text =
+    status.message ||
+    "Authdeck can't reach this computer's password keyring, so sign-ins can't be saved or read.";
+  if (!banner) {
+    banner = document.createElement("div");
+    banner.className = "banner";
+    banner.dataset.banner = "keyring";
+    banner.setAttribute("role", "alert");
+    const title = document.createElement("p");
+    title.className = "banner-title";
+    title.textContent = "Your keyring is not available";
+    const message = document.createElement("p");
+    message.className = "banner-text";
+    banner.append(title, message);
+    banners.append(banner);
+  }
+  banner.querySelector(".banner-text").textContent = text;
+}
+
+// ---- boot ----------------------------------------------------------------
+
+function showBootError(failure) {
+  grid.removeAttribute("aria-busy");
+  const box = document.createElement("div");
+  box.className = "placeholder placeholder--error";
+  box.setAttribute("role", "alert");
+  const title = document.createElement("p");
+  title.className = "placeholder-title";
+  title.textContent = "Your accounts could not be loaded";
+  const text = document.createElement("p");
+  text.textContent = failure.message;
+  box.append(title, text);
+  grid.replaceChildren(box);
+}
+
+function showEmpty() {
+  const box = document.createElement("div");
+  box.className = "placeholder";
+  box.textContent = "No services are set up yet.";
+  grid.replaceChildren(box);
+}
+
+async function boot() {
+  setInterval(() => refreshTimes(grid, nowSeconds()), 1000);
+  try {
+    // Listen before listing, so no change can slip between the two.
+    await ipc.onServiceChanged(showView);
+    await ipc.onKeyringStatus(showKeyring);
+    const status = await ipc.appStatus();
+    showKeyring(status.keyring);
+    if (status.version) document.getElementById("version").textContent = `Authdeck ${status.version}`;
+    const list = await ipc.listServices();
+    const pending = early;
+    early = null;
+    grid.replaceChildren();
+    grid.removeAttribute("aria-busy");
+    for (const view of list) showView(view);
+    for (const view of pending) showView(view);
+    if (views.size === 0) showEmpty();
+  } catch (failure) {
+    early = null;
+    showBootError(failure);
+  }
+}
+
+boot();
