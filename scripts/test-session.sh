@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Runs `cargo test --all-targets` against real parts that belong to this run only:
+# an unlocked gnome-keyring on the private session bus that scripts/test.sh
+# started with dbus-run-session, and an Xvfb display. Nothing touches the
+# developer's own keyring, config, caches or screen.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
+  echo "No session bus: run this through scripts/test.sh (it wraps it in dbus-run-session)." >&2
+  exit 1
+fi
+
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/authdeck-test.XXXXXX")"
+xvfb_pid=""
+
+cleanup() {
+  local rc=$?
+  if [ -n "$xvfb_pid" ] && kill -0 "$xvfb_pid" 2>/dev/null; then
+    kill -TERM "$xvfb_pid" 2>/dev/null || true
+    wait "$xvfb_pid" 2>/dev/null || true
+  fi
+  rm -rf "$scratch"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Before gnome-keyring starts: it keeps its keyring files under XDG_DATA_HOME
+# and its control socket under XDG_RUNTIME_DIR, and must not meet the real ones.
+mkdir -p "$scratch/data" "$scratch/cache" "$scratch/config" "$scratch/runtime"
+chmod 700 "$scratch/runtime"
+export XDG_DATA_HOME="$scratch/data"
+export XDG_CACHE_HOME="$scratch/cache"
+export XDG_CONFIG_HOME="$scratch/config"
+export XDG_RUNTIME_DIR="$scratch/runtime"
+
+# An unlocked default ("login") collection; the daemon dies with the bus.
+eval "$(printf '%s' authdeck-test | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
+# --daemonize returns before the daemon owns org.freedesktop.secrets. Wait for the
+# name with NameHasOwner, which does not trigger D-Bus activation: a Secret
+# Service call this early made the bus start another daemon from its .service file.
+keyring_ready=0
+for _ in $(seq 1 100); do
+  if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; then
+    keyring_ready=1
+    break
+  fi
+  sleep 0.1
+done
+if [ "$keyring_ready" -ne 1 ]; then
+  echo "gnome-keyring did not take the Secret Service name on the private bus within 10 s." >&2
+  exit 1
+fi
+
+# Xvfb writes its display number to fd 5 once it accepts connections.
+Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$scratch/display" 2>"$scratch/xvfb.log" &
+xvfb_pid=$!
+for _ in $(seq 1 100); do
+  if [ -s "$scratch/display" ] && [ "$(tail -c1 "$scratch/display" | od -An -c | tr -d ' ')" = '\n' ]; then
+    break
+  fi
+  if ! kill -0 "$xvfb_pid" 2>/dev/null; then
+    echo "Xvfb did not start:" >&2
+    cat "$scratch/xvfb.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+display_number="$(tr -d '[:space:]' <"$scratch/display")"
+if [ -z "$display_number" ]; then
+  echo "Xvfb gave no display number within 10 s:" >&2
+  cat "$scratch/xvfb.log" >&2
+  exit 1
+fi
+export DISPLAY=":$display_number"
+unset WAYLAND_DISPLAY
+
+export NO_AT_BRIDGE=1
+export NO_PROXY=127.0.0.1,localhost
+export no_proxy=127.0.0.1,localhost
+export AUTHDECK_TEST_SESSION=1
+
+echo "test session: DISPLAY=$DISPLAY, keyring on $DBUS_SESSION_BUS_ADDRESS, scratch $scratch"
+if [ "$#" -gt 0 ]; then
+  # A developer's own selection, e.g. `--test window -- stored_token`.
+  cargo test "$@"
+else
+  # Two threads: on 2 cores each window test runs an app plus WebKit; more only slows them.
+  cargo test --all-targets -- --test-threads=2
+fi

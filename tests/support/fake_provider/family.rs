@@ -1,0 +1,111 @@
+//! The six provider families the fake can play, and what the person does on the
+//! authorize page.
+
+/// Which provider the fake plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    Google,
+    Microsoft,
+    GitHub,
+    Dropbox,
+    Zoom,
+    Notion,
+}
+
+impl Family {
+    /// In the catalog's order.
+    pub const ALL: [Family; 6] = [
+        Family::Google,
+        Family::Dropbox,
+        Family::Zoom,
+        Family::Notion,
+        Family::GitHub,
+        Family::Microsoft,
+    ];
+
+    /// The built-in service id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Family::Google => "google",
+            Family::Microsoft => "microsoft",
+            Family::GitHub => "github",
+            Family::Dropbox => "dropbox",
+            Family::Zoom => "zoom",
+            Family::Notion => "notion",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.id() == id)
+    }
+
+    /// Notion does not support PKCE; everyone else gets S256 from the app.
+    pub(super) fn expects_pkce(self) -> bool {
+        !matches!(self, Family::Notion)
+    }
+
+    pub(super) fn default_client_secret(self) -> Option<String> {
+        match self {
+            // A public client: sending any secret fails (AADSTS700025).
+            Family::Microsoft => None,
+            // PKCE app: no secret needed.
+            Family::Dropbox => None,
+            _ => Some(format!("test-{}-secret", self.id())),
+        }
+    }
+
+    pub(super) fn default_access_token_lifetime(self) -> Option<u64> {
+        match self {
+            Family::Google | Family::Microsoft | Family::Zoom => Some(3599),
+            Family::Dropbox => Some(14400),
+            // GitHub OAuth App tokens never expire; Notion's lifetime is undocumented.
+            Family::GitHub | Family::Notion => None,
+        }
+    }
+
+    pub(super) fn token_prefix(self) -> (&'static str, &'static str) {
+        match self {
+            Family::Google => ("ya29.", "1//"),
+            Family::Microsoft => ("eyJ0eXAiOiJKV1Qi.", "0.AXoA"),
+            Family::GitHub => ("gho_", "ghr_"),
+            Family::Dropbox => ("sl.", "rt."),
+            Family::Zoom => ("eyJzdiI6IjAwMDAwMSJ9.", "eyJzdiI6IjAwMDAwMiJ9."),
+            Family::Notion => ("ntn_", "nrt_"),
+        }
+    }
+
+    pub(super) fn revoke_path(self, client_id: &str) -> Option<String> {
+        match self {
+            Family::Google => Some("/revoke".into()),
+            Family::GitHub => Some(format!("/applications/{client_id}/token")),
+            Family::Dropbox => Some("/2/auth/token/revoke".into()),
+            Family::Zoom => Some("/oauth/revoke".into()),
+            Family::Notion => Some("/v1/oauth/revoke".into()),
+            Family::Microsoft => None,
+        }
+    }
+
+    pub(super) fn userinfo_path(self) -> Option<&'static str> {
+        match self {
+            Family::Google => Some("/userinfo"),
+            Family::GitHub => Some("/user"),
+            Family::Microsoft => Some("/me"),
+            Family::Dropbox => Some("/2/users/get_current_account"),
+            Family::Zoom => Some("/users/me"),
+            Family::Notion => None,
+        }
+    }
+}
+
+/// What "the person" does on the authorize page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    /// Clicks Allow: 302 to redirect_uri with code and the same state.
+    Approve,
+    /// Clicks Deny: 302 with error=access_denied and the same state.
+    Deny,
+    /// A forged callback: 302 with a code but a different state.
+    WrongState,
+    /// Walks away: a 200 page that never redirects.
+    Ignore,
+}

@@ -1,0 +1,459 @@
+//! The fake's memory (codes, tokens, settings, the request log) and the endpoints
+//! other than /token: routing, authorize, revoke and "who am I".
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+
+use super::http::{self, Canned, Recorded, Reply};
+use super::wire::{self, Account};
+use super::{Consent, Family};
+
+pub(super) struct IssuedCode {
+    pub(super) code: String,
+    pub(super) client_id: String,
+    pub(super) redirect_uri: String,
+    pub(super) code_challenge: Option<String>,
+    pub(super) scopes: Vec<String>,
+    pub(super) refresh_allowed: bool,
+    pub(super) used: bool,
+}
+
+pub(super) struct AccessToken {
+    pub(super) token: String,
+    pub(super) grant: u64,
+    pub(super) expires_at: Option<Instant>,
+    pub(super) revoked: bool,
+}
+
+pub(super) struct RefreshToken {
+    pub(super) token: String,
+    pub(super) grant: u64,
+    pub(super) client_id: String,
+    pub(super) scopes: Vec<String>,
+    pub(super) alive: bool,
+}
+
+pub(super) struct State {
+    pub(super) family: Family,
+    pub(super) client_id: String,
+    pub(super) client_secret: Option<String>,
+    pub(super) zoom_account_id: String,
+    pub(super) require_pkce: bool,
+    pub(super) consent: Consent,
+    pub(super) issuer: Option<String>,
+    pub(super) registered_redirect_uris: Vec<String>,
+    pub(super) access_token_lifetime: Option<u64>,
+    pub(super) token_delay: Duration,
+    pub(super) token_failure: Option<Canned>,
+    pub(super) revoke_fails: bool,
+    pub(super) account: Account,
+    pub(super) codes: Vec<IssuedCode>,
+    pub(super) access: Vec<AccessToken>,
+    pub(super) refresh: Vec<RefreshToken>,
+    pub(super) requests: Vec<Recorded>,
+    pub(super) authorize_queries: Vec<BTreeMap<String, String>>,
+    pub(super) refresh_count: usize,
+    pub(super) next_grant: u64,
+}
+
+pub(super) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panicking request thread must not take the whole fake down with it.
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(super) fn random_token(len: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+impl AccessToken {
+    pub(super) fn is_valid(&self, now: Instant) -> bool {
+        !self.revoked && self.expires_at.is_none_or(|at| at > now)
+    }
+}
+
+pub(super) fn handle(state: &Mutex<State>, mut request: tiny_http::Request) {
+    let mut body = String::new();
+    let _ = request.as_reader().read_to_string(&mut body);
+    let (path, query) = match request.url().split_once('?') {
+        Some((path, query)) => (path.to_string(), query.to_string()),
+        None => (request.url().to_string(), String::new()),
+    };
+    let recorded = Recorded {
+        method: request.method().as_str().to_ascii_uppercase(),
+        path,
+        query,
+        headers: request
+            .headers()
+            .iter()
+            .map(|h| {
+                (
+                    h.field.as_str().as_str().to_ascii_lowercase(),
+                    h.value.as_str().to_string(),
+                )
+            })
+            .collect(),
+        body,
+    };
+    let (reply, delay) = {
+        let mut state = lock(state);
+        state.requests.push(recorded.clone());
+        let delay = if recorded.path == "/token" {
+            state.token_delay
+        } else {
+            Duration::ZERO
+        };
+        (state.route(&recorded), delay)
+    };
+    if !delay.is_zero() {
+        std::thread::sleep(delay);
+    }
+    // The client may have given up; nothing to do about a failed write.
+    let _ = request.respond(reply.into_tiny_http());
+}
+
+impl State {
+    fn route(&mut self, r: &Recorded) -> Reply {
+        let family = self.family;
+        let revoke_path = family.revoke_path(&self.client_id);
+        match (r.method.as_str(), r.path.as_str()) {
+            ("GET", "/authorize") => self.authorize(r),
+            ("POST", "/token") => self.token(r),
+            (method, path) if Some(path) == revoke_path.as_deref() => {
+                let expected = if family == Family::GitHub {
+                    "DELETE"
+                } else {
+                    "POST"
+                };
+                if method != expected {
+                    Reply::json(405, serde_json::json!({"error": "method_not_allowed"}))
+                } else {
+                    self.revoke(r)
+                }
+            }
+            (method, path) if Some(path) == family.userinfo_path() => {
+                let expected = if family == Family::Dropbox {
+                    "POST"
+                } else {
+                    "GET"
+                };
+                if method != expected {
+                    Reply::json(405, serde_json::json!({"error": "method_not_allowed"}))
+                } else {
+                    self.userinfo(r)
+                }
+            }
+            _ => Reply::json(
+                404,
+                serde_json::json!({"error": "not_found", "path": r.path}),
+            ),
+        }
+    }
+
+    pub(super) fn new_grant(&mut self) -> u64 {
+        let id = self.next_grant;
+        self.next_grant += 1;
+        id
+    }
+
+    pub(super) fn issue_access(&mut self, grant: u64, lifetime: Option<u64>) -> String {
+        let token = format!("{}{}", self.family.token_prefix().0, random_token(32));
+        self.access.push(AccessToken {
+            token: token.clone(),
+            grant,
+            expires_at: lifetime.map(|s| Instant::now() + Duration::from_secs(s)),
+            revoked: false,
+        });
+        token
+    }
+
+    pub(super) fn issue_refresh(
+        &mut self,
+        grant: u64,
+        client_id: &str,
+        scopes: &[String],
+    ) -> String {
+        let token = format!("{}{}", self.family.token_prefix().1, random_token(40));
+        self.refresh.push(RefreshToken {
+            token: token.clone(),
+            grant,
+            client_id: client_id.to_string(),
+            scopes: scopes.to_vec(),
+            alive: true,
+        });
+        token
+    }
+
+    pub(super) fn access_token_valid(&self, token: &str) -> bool {
+        let now = Instant::now();
+        self.access
+            .iter()
+            .any(|t| t.token == token && t.is_valid(now))
+    }
+
+    // ----- authorize -----
+
+    fn authorize(&mut self, r: &Recorded) -> Reply {
+        let q = r.query_map();
+        self.authorize_queries.push(q.clone());
+        let page_error = |what: &str| {
+            Reply::html(
+                400,
+                &format!(
+                    "<!DOCTYPE html><html><body><h1>Error 400</h1><p>{what}</p></body></html>"
+                ),
+            )
+        };
+        if q.get("response_type").map(String::as_str) != Some("code") {
+            return page_error("unsupported_response_type: response_type must be code");
+        }
+        match q.get("client_id") {
+            Some(id) if *id == self.client_id => {}
+            _ => return page_error("invalid_client: The OAuth client was not found."),
+        }
+        let Some(redirect_uri) = q.get("redirect_uri").cloned() else {
+            return page_error("invalid_request: Missing required parameter: redirect_uri");
+        };
+        if !(redirect_uri.starts_with("http://127.0.0.1:")
+            || redirect_uri.starts_with("http://127.0.0.1/")
+            || redirect_uri.starts_with("http://localhost:")
+            || redirect_uri.starts_with("http://localhost/"))
+        {
+            return page_error("redirect_uri_mismatch: only loopback redirect URIs are registered");
+        }
+        if !self.registered_redirect_uris.is_empty()
+            && !self.registered_redirect_uris.contains(&redirect_uri)
+        {
+            return page_error(
+                "invalid_redirect_uri: redirect_uri does not match a registered URI exactly",
+            );
+        }
+        if self.family == Family::Notion && q.get("owner").map(String::as_str) != Some("user") {
+            return page_error("invalid_request: owner must be user");
+        }
+        let challenge = q.get("code_challenge").cloned();
+        if self.require_pkce {
+            match (
+                &challenge,
+                q.get("code_challenge_method").map(String::as_str),
+            ) {
+                (Some(c), Some("S256")) if (43..=128).contains(&c.len()) => {}
+                _ => return page_error(
+                    "invalid_request: code_challenge and code_challenge_method=S256 are required",
+                ),
+            }
+        }
+        let state_param = q.get("state").cloned();
+        let scopes: Vec<String> = q
+            .get("scope")
+            .map(|s| {
+                s.split([' ', ','])
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let refresh_allowed = match self.family {
+            Family::Google => {
+                q.get("access_type").map(String::as_str) == Some("offline")
+                    && q.get("prompt")
+                        .is_some_and(|p| p.split(' ').any(|v| v == "consent"))
+            }
+            Family::Microsoft => scopes.iter().any(|s| s == "offline_access"),
+            Family::GitHub => self.access_token_lifetime.is_some(),
+            Family::Dropbox => q.get("token_access_type").map(String::as_str) == Some("offline"),
+            Family::Zoom | Family::Notion => true,
+        };
+
+        let mut params: Vec<(String, String)> = Vec::new();
+        match self.consent {
+            Consent::Ignore => {
+                return Reply::html(
+                    200,
+                    "<!DOCTYPE html><html><body><h1>Sign in</h1><p>Waiting for you to decide…</p></body></html>",
+                );
+            }
+            Consent::Deny => {
+                params.push(("error".into(), "access_denied".into()));
+                params.push((
+                    "error_description".into(),
+                    "The user has denied your application access.".into(),
+                ));
+                if let Some(s) = state_param {
+                    params.push(("state".into(), s));
+                }
+            }
+            Consent::Approve | Consent::WrongState => {
+                let code = random_token(24);
+                self.codes.push(IssuedCode {
+                    code: code.clone(),
+                    client_id: self.client_id.clone(),
+                    redirect_uri: redirect_uri.clone(),
+                    code_challenge: challenge,
+                    scopes,
+                    refresh_allowed,
+                    used: false,
+                });
+                params.push(("code".into(), code));
+                let state_value = if self.consent == Consent::WrongState {
+                    Some(format!("forged-{}", random_token(22)))
+                } else {
+                    state_param
+                };
+                if let Some(s) = state_value {
+                    params.push(("state".into(), s));
+                }
+                if let Some(iss) = &self.issuer {
+                    params.push(("iss".into(), iss.clone()));
+                }
+            }
+        }
+        let pairs: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        // Appended to the redirect URI exactly as given, as real providers do.
+        let separator = if redirect_uri.contains('?') { '&' } else { '?' };
+        Reply::redirect(&format!(
+            "{redirect_uri}{separator}{}",
+            http::urlencode(&pairs)
+        ))
+    }
+
+    // ----- revoke -----
+
+    fn revoke(&mut self, r: &Recorded) -> Reply {
+        if self.revoke_fails {
+            return Reply::text(500, "Internal Server Error");
+        }
+        let family = self.family;
+        let token = match family {
+            Family::Google => r.form_param("token").or_else(|| r.query_param("token")),
+            Family::GitHub => {
+                if r.header("user-agent").is_none() {
+                    return github_needs_user_agent();
+                }
+                match r.basic_auth() {
+                    Some((id, secret))
+                        if id == self.client_id && Some(&secret) == self.client_secret.as_ref() => {
+                    }
+                    _ => return Reply::json(404, serde_json::json!({"message": "Not Found"})),
+                }
+                r.json()
+                    .and_then(|j| j["access_token"].as_str().map(str::to_string))
+            }
+            Family::Dropbox => {
+                if let Some(reply) = dropbox_empty_json_body(r) {
+                    return reply;
+                }
+                r.bearer()
+            }
+            Family::Zoom | Family::Notion => {
+                match r.basic_auth() {
+                    Some((id, secret))
+                        if id == self.client_id && Some(&secret) == self.client_secret.as_ref() => {
+                    }
+                    _ => {
+                        return Reply::json(
+                            401,
+                            serde_json::json!({"error": "invalid_client", "reason": "Invalid client_id or client_secret"}),
+                        )
+                    }
+                }
+                if family == Family::Zoom {
+                    r.form_param("token")
+                } else {
+                    r.json()
+                        .and_then(|j| j["token"].as_str().map(str::to_string))
+                }
+            }
+            Family::Microsoft => None,
+        };
+        let Some(token) = token else {
+            return Reply::json(
+                400,
+                serde_json::json!({"error": "invalid_request", "error_description": "token missing"}),
+            );
+        };
+        let grant = self
+            .access
+            .iter()
+            .find(|t| t.token == token && !t.revoked)
+            .map(|t| t.grant)
+            .or_else(|| {
+                self.refresh
+                    .iter()
+                    .find(|t| t.token == token && t.alive)
+                    .map(|t| t.grant)
+            });
+        let Some(grant) = grant else {
+            return match family {
+                Family::GitHub => Reply::json(404, serde_json::json!({"message": "Not Found"})),
+                Family::Dropbox => wire::unauthorized(family),
+                _ => Reply::json(
+                    400,
+                    serde_json::json!({"error": "invalid_token", "error_description": "Token expired or revoked"}),
+                ),
+            };
+        };
+        // Revoking one token ends the whole grant, access and refresh tokens alike.
+        for t in self.access.iter_mut().filter(|t| t.grant == grant) {
+            t.revoked = true;
+        }
+        for t in self.refresh.iter_mut().filter(|t| t.grant == grant) {
+            t.alive = false;
+        }
+        match family {
+            Family::GitHub => Reply::empty(204),
+            Family::Dropbox => Reply::json(200, serde_json::Value::Null),
+            Family::Zoom => Reply::json(200, serde_json::json!({"status": "success"})),
+            _ => Reply::json(200, serde_json::json!({})),
+        }
+    }
+
+    // ----- who am I -----
+
+    fn userinfo(&mut self, r: &Recorded) -> Reply {
+        let family = self.family;
+        if family == Family::GitHub && r.header("user-agent").is_none() {
+            return github_needs_user_agent();
+        }
+        if family == Family::Dropbox {
+            if let Some(reply) = dropbox_empty_json_body(r) {
+                return reply;
+            }
+        }
+        match r.bearer() {
+            Some(token) if self.access_token_valid(&token) => wire::userinfo(family, &self.account),
+            _ => wire::unauthorized(family),
+        }
+    }
+}
+
+/// The GitHub API refuses requests without a User-Agent.
+fn github_needs_user_agent() -> Reply {
+    Reply::text(
+        403,
+        "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).",
+    )
+}
+
+/// Dropbox RPC endpoints without arguments want no body and no JSON content type:
+/// `Content-Type: application/json` with an empty body is a 400.
+fn dropbox_empty_json_body(r: &Recorded) -> Option<Reply> {
+    if r.is_json_body() && r.body.trim().is_empty() {
+        Some(Reply::text(
+            400,
+            "Error in call to API function \"users/get_current_account\": request body: could not decode input as JSON",
+        ))
+    } else {
+        None
+    }
+}
