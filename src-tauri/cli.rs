@@ -69,6 +69,23 @@ enum ConfigAction {
     Show { service: String },
 }
 
+/// Like `eprintln!`, but a closed or broken stderr (`2>&-`, a pipe into `head`)
+/// never panics: losing a progress line must not kill a sign-in in progress.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `println!` that tolerates a closed stdout (`authdeck status | head -1`).
+macro_rules! put {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Parses the command line and runs it; returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -89,23 +106,27 @@ pub fn main() -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("authdeck: could not start: {e}");
+            say!("authdeck: could not start: {e}");
             return 1;
         }
     };
     match runtime.block_on(run(command)) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("authdeck: {e}");
+            say!("authdeck: {e}");
             1
         }
     }
 }
 
-/// Logs go to stderr, filtered by `AUTHDECK_LOG` (default: warnings only).
+/// Logs go to stderr. `AUTHDECK_LOG` (e.g. `debug`, `trace`) sets the level of
+/// Authdeck's own code only: libraries stay at `warn`, because some of them
+/// log raw HTTP headers or D-Bus payloads at trace level, and those carry
+/// tokens. Authdeck's own log lines never contain a secret.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("AUTHDECK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = tracing_subscriber::EnvFilter::new(log_directives(
+        std::env::var("AUTHDECK_LOG").ok().as_deref(),
+    ));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -113,22 +134,33 @@ pub fn init_logging() {
         .try_init();
 }
 
+/// `warn,authdeck=<level>` for a valid level; anything else means the default.
+pub fn log_directives(value: Option<&str>) -> String {
+    let level = value
+        .map(|v| v.trim().to_ascii_lowercase())
+        .filter(|v| ["error", "warn", "info", "debug", "trace", "off"].contains(&v.as_str()));
+    match level {
+        Some(level) => format!("warn,authdeck={level}"),
+        None => "warn".to_owned(),
+    }
+}
+
 async fn run(command: Command) -> Result<(), Error> {
     let accounts = Arc::new(Accounts::from_environment()?);
     for problem in &accounts.catalog().problems {
-        eprintln!("authdeck: warning: {problem}");
+        say!("authdeck: warning: {problem}");
     }
     match command {
         Command::Services => {
             for p in &accounts.catalog().providers {
-                println!("{:<12} {}", p.id, p.name);
+                put!("{:<12} {}", p.id, p.name);
             }
             Ok(())
         }
         Command::Status { json } => {
             let all = accounts.status_all(unix_now()).await?;
             if json {
-                println!("{}", status_json(&all));
+                put!("{}", status_json(&all));
             } else {
                 print_status_table(&all, unix_now());
             }
@@ -146,26 +178,24 @@ async fn run(command: Command) -> Result<(), Error> {
                 on_event: Box::new(move |event| match event {
                     ConnectEvent::Url(url) => {
                         if no_browser {
-                            eprintln!(
+                            say!(
                                 "Open this link in your browser to sign in to {name}:\n\n  {url}\n"
                             );
                         } else {
-                            eprintln!("Opening your browser to sign in to {name}. If it does not open, visit:\n\n  {url}\n");
+                            say!("Opening your browser to sign in to {name}. If it does not open, visit:\n\n  {url}\n");
                         }
-                        eprintln!("Waiting for you to finish signing in…");
+                        say!("Waiting for you to finish signing in…");
                     }
                     ConnectEvent::BrowserFailed(why) => {
-                        eprintln!(
-                            "Could not open a browser ({why}). Open the link above yourself."
-                        );
+                        say!("Could not open a browser ({why}). Open the link above yourself.");
                     }
                 }),
             };
             accounts.connect(&service, options).await?;
             let status = accounts.status(&service, unix_now()).await?;
             match status.account {
-                Some(account) => println!("Connected {} as {account}.", status.name),
-                None => println!("Connected {}.", status.name),
+                Some(account) => put!("Connected {} as {account}.", status.name),
+                None => put!("Connected {}.", status.name),
             }
             Ok(())
         }
@@ -178,7 +208,7 @@ async fn run(command: Command) -> Result<(), Error> {
         }
         Command::Logout { service } => {
             let outcome = accounts.logout(&service).await?;
-            println!("{}", outcome.message);
+            put!("{}", outcome.message);
             Ok(())
         }
         Command::Config { action } => config(&accounts, action).await,
@@ -203,23 +233,23 @@ async fn config(accounts: &Accounts, action: ConfigAction) -> Result<(), Error> 
                 _ => (None, None, Some(value)),
             };
             accounts.save_client(&service, id, secret, account).await?;
-            println!("Saved {key} for {} in your keyring.", provider.name);
+            put!("Saved {key} for {} in your keyring.", provider.name);
             Ok(())
         }
         ConfigAction::Show { service } => {
             let provider = accounts.provider(&service)?.clone();
             let creds = accounts.credentials(&provider).await?;
-            println!("{} ({})", provider.name, provider.id);
-            println!(
+            put!("{} ({})", provider.name, provider.id);
+            put!(
                 "  client_id      {}",
                 shown(creds.client_id.as_ref().map(|(v, s)| (v.clone(), s)))
             );
-            println!(
+            put!(
                 "  client_secret  {}",
                 masked(creds.client_secret.as_ref().map(|(_, s)| s))
             );
             if provider.account_id_env.is_some() {
-                println!(
+                put!(
                     "  account_id     {}",
                     shown(creds.account_id.as_ref().map(|(v, s)| (v.clone(), s)))
                 );
@@ -230,9 +260,9 @@ async fn config(accounts: &Accounts, action: ConfigAction) -> Result<(), Error> 
                 } else {
                     "not set"
                 };
-                println!("  {var:<14} {state}");
+                put!("  {var:<14} {state}");
             }
-            println!("  ready to       {}", abilities(&creds, &provider));
+            put!("  ready to       {}", abilities(&creds, &provider));
             Ok(())
         }
     }
@@ -327,9 +357,11 @@ pub fn status_json(all: &[Status]) -> String {
 }
 
 fn print_status_table(all: &[Status], now: u64) {
-    println!(
+    put!(
         "{:<12} {:<16} {:<24} EXPIRES",
-        "SERVICE", "STATE", "ACCOUNT"
+        "SERVICE",
+        "STATE",
+        "ACCOUNT"
     );
     for s in all {
         let state = match s.state {
@@ -346,7 +378,7 @@ fn print_status_table(all: &[Status], now: u64) {
             (State::Connected, Some(_)) => "due for refresh".to_owned(),
             _ => String::new(),
         };
-        println!(
+        put!(
             "{:<12} {:<16} {:<24} {}",
             s.service,
             state,
@@ -355,7 +387,7 @@ fn print_status_table(all: &[Status], now: u64) {
         );
         if let Some(message) = &s.message {
             if s.state != State::Connected {
-                println!("{:<12} {message}", "");
+                put!("{:<12} {message}", "");
             }
         }
     }
@@ -373,6 +405,13 @@ fn human_duration(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_level_never_opens_library_trace_logs() {
+        assert_eq!(log_directives(Some("trace")), "warn,authdeck=trace");
+        assert_eq!(log_directives(Some("hyper=trace")), "warn");
+        assert_eq!(log_directives(None), "warn");
+    }
 
     #[test]
     fn durations_read_naturally() {

@@ -133,11 +133,13 @@ impl Accounts {
         env: Env,
         config_dir: PathBuf,
     ) -> Result<Self, Error> {
+        let timeout =
+            crate::core::http::total_timeout_from(env.get("AUTHDECK_HTTP_TIMEOUT").as_deref());
         Ok(Self {
             catalog,
             store,
             env,
-            http: crate::core::http::client().map_err(Error::Other)?,
+            http: crate::core::http::client(timeout).map_err(Error::Other)?,
             config_dir,
             refresh_locks: RefreshLocks::default(),
             attempts: Mutex::new(HashMap::new()),
@@ -424,6 +426,7 @@ impl Accounts {
                 name: provider.name.clone(),
                 source,
             })?;
+        rate_limited(provider, &answer)?;
         let response = match token_response::parse(
             answer.status,
             answer.content_type.as_deref(),
@@ -502,6 +505,7 @@ impl Accounts {
                 name: provider.name.clone(),
                 source,
             })?;
+        rate_limited(provider, &answer)?;
         token_response::parse(answer.status, answer.content_type.as_deref(), &answer.body).map_err(
             |source| Error::Token {
                 name: provider.name.clone(),
@@ -758,6 +762,17 @@ impl Drop for AttemptGuard<'_> {
             .unwrap_or_else(|p| p.into_inner());
         attempts.remove(&self.id);
     }
+}
+
+/// A 429 is "come back later", not a broken sign-in: nothing is marked or retried.
+fn rate_limited(provider: &Provider, answer: &flow::Answer) -> Result<(), Error> {
+    if answer.status == 429 {
+        return Err(Error::RateLimited {
+            name: provider.name.clone(),
+            retry_after: answer.retry_after,
+        });
+    }
+    Ok(())
 }
 
 fn needs_reconnect(provider: &Provider, reason: String) -> Error {

@@ -41,6 +41,15 @@ pub enum Error {
     #[error("{name}: {source}. Check your internet connection and try again.")]
     Network { name: String, source: SendError },
 
+    #[error("{name} is busy and asked Authdeck to slow down. {}", match .retry_after {
+        Some(secs) => format!("Try again in {secs} seconds."),
+        None => "Try again in a minute.".to_owned(),
+    })]
+    RateLimited {
+        name: String,
+        retry_after: Option<u64>,
+    },
+
     #[error("A sign-in to {name} is already in progress. Finish it in your browser, or cancel it first.")]
     AlreadyConnecting { name: String },
 
@@ -64,6 +73,7 @@ impl Error {
             Error::Callback(e) => callback_code(e),
             Error::Token { .. } => "provider_error",
             Error::Network { .. } => "network_error",
+            Error::RateLimited { .. } => "rate_limited",
             Error::AlreadyConnecting { .. } => "already_connecting",
             Error::SaveFailed { .. } => "save_failed",
             Error::Other(_) => "error",

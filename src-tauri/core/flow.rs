@@ -101,6 +101,8 @@ impl PreparedRequest {
 pub struct Answer {
     pub status: u16,
     pub content_type: Option<String>,
+    /// Seconds from `Retry-After` (429 and 503 answers), when given as a number.
+    pub retry_after: Option<u64>,
     pub body: Vec<u8>,
 }
 
@@ -139,11 +141,17 @@ pub async fn send(client: &reqwest::Client, request: PreparedRequest) -> Result<
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     let body = response.bytes().await.map_err(describe_reqwest)?.to_vec();
     tracing::debug!(status, bytes = body.len(), "answer");
     Ok(Answer {
         status,
         content_type,
+        retry_after,
         body,
     })
 }

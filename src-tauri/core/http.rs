@@ -10,12 +10,21 @@ use std::time::Duration;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// `$AUTHDECK_HTTP_TIMEOUT` seconds (1–600) for slow networks, else 30 s.
+pub fn total_timeout_from(value: Option<&str>) -> Duration {
+    value
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| (1..=600).contains(s))
+        .map(Duration::from_secs)
+        .unwrap_or(TOTAL_TIMEOUT)
+}
+
 /// Builds the shared client. Fails only if the system TLS library cannot start.
-pub fn client() -> Result<reqwest::Client, String> {
+pub fn client(total_timeout: Duration) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(TOTAL_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT.min(total_timeout))
+        .timeout(total_timeout)
         .user_agent(concat!(
             "Authdeck/",
             env!("CARGO_PKG_VERSION"),
@@ -40,6 +49,14 @@ pub fn is_allowed_endpoint(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeout_setting_is_bounded() {
+        assert_eq!(total_timeout_from(Some("5")), Duration::from_secs(5));
+        assert_eq!(total_timeout_from(Some("0")), TOTAL_TIMEOUT);
+        assert_eq!(total_timeout_from(Some("soon")), TOTAL_TIMEOUT);
+        assert_eq!(total_timeout_from(None), TOTAL_TIMEOUT);
+    }
 
     #[test]
     fn only_https_or_loopback_http_is_allowed() {

@@ -194,7 +194,11 @@ async fn blocking<T: Send + 'static>(
 fn map_error(error: keyring::Error) -> StoreError {
     match error {
         keyring::Error::NoStorageAccess(_) => StoreError::Locked,
-        keyring::Error::PlatformFailure(inner) => classify_platform_failure(&inner.to_string()),
+        keyring::Error::PlatformFailure(inner) => {
+            let text = inner.to_string();
+            tracing::debug!(%text, "keyring platform failure");
+            classify_platform_failure(&text)
+        }
         keyring::Error::BadEncoding(_) => StoreError::Damaged {
             item: "an Authdeck item".into(),
             detail: "not valid text".into(),

@@ -1,0 +1,630 @@
+//! The connection engine through the real `authdeck` process, against fake
+//! providers on 127.0.0.1 that reproduce each service family's quirks, with
+//! the scripted browser playing the person and the real Secret Service.
+
+mod support;
+
+use std::time::Duration;
+use support::cli::{authdeck, Output};
+use support::fake_provider::{Canned, Consent, FakeProvider, Family};
+use support::{require_test_session, secret_tool, TestEnv};
+
+/// One service pointed at one fake, with its own keyring and config dir.
+struct Scenario {
+    fake: FakeProvider,
+    test: TestEnv,
+    id: &'static str,
+    extra_env: Vec<(String, String)>,
+}
+
+impl Scenario {
+    fn new(family: Family, name: &str) -> Self {
+        require_test_session();
+        let fake = FakeProvider::start(family);
+        let test = TestEnv::new(name);
+        let id = family.id();
+        test.write_providers_toml(&fake.providers_toml(id));
+        Self {
+            fake,
+            test,
+            id,
+            extra_env: Vec::new(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        authdeck(args)
+            .envs(self.test.app_env())
+            .envs(self.fake.credentials_env())
+            .envs(self.extra_env.clone())
+            .timeout(Duration::from_secs(40))
+            .run()
+    }
+
+    fn connect(&self) -> Output {
+        self.run(&["connect", self.id, "--timeout", "20"])
+    }
+
+    fn record(&self) -> Option<serde_json::Value> {
+        secret_tool::token_record(&self.test.keyring_service, self.id)
+    }
+
+    fn status(&self) -> serde_json::Value {
+        let out = self.run(&["status", "--json"]);
+        out.assert_success();
+        out.json()
+            .as_array()
+            .and_then(|all| all.iter().find(|s| s["service"] == self.id).cloned())
+            .expect("service in status")
+    }
+
+    /// Plants a token set the fake knows, expiring `expires_in` seconds from now.
+    fn plant(&self, expires_in: i64, scopes: &[&str]) -> support::fake_provider::Minted {
+        let minted = self.fake.mint_tokens(scopes);
+        let record = secret_tool::token_record_json(
+            &minted.access_token,
+            minted.refresh_token.as_deref(),
+            Some(expires_in),
+            scopes,
+            "oauth_pkce",
+            Some("ada@example.com"),
+        );
+        secret_tool::store_token(&self.test.keyring_service, self.id, &record);
+        minted
+    }
+}
+
+#[test]
+fn connect_approve_works_for_every_family_with_its_quirks() {
+    for family in [
+        Family::GitHub,
+        Family::Google,
+        Family::Microsoft,
+        Family::Dropbox,
+        Family::Notion,
+        Family::Zoom,
+    ] {
+        let s = Scenario::new(family, &format!("approve-{}", family.id()));
+        let out = s.connect();
+        assert!(out.success(), "{family:?}: {}", out.describe());
+        let account = s.fake.account().shown_as(family).to_owned();
+        assert!(
+            out.stdout.contains(&format!("as {account}")),
+            "{family:?}: {}",
+            out.describe()
+        );
+        // The link is always printed too, for when no browser opens.
+        assert!(
+            out.stderr.contains(&s.fake.authorize_url()),
+            "{family:?}: {}",
+            out.describe()
+        );
+
+        let record = s
+            .record()
+            .unwrap_or_else(|| panic!("{family:?}: no record stored"));
+        assert_eq!(record["method"], "oauth_pkce");
+        assert_eq!(record["account"], account.as_str());
+        let access = record["access_token"].as_str().unwrap().to_owned();
+        assert!(
+            s.fake.valid_access_tokens().contains(&access),
+            "{family:?}: stored token unknown to the service"
+        );
+
+        let authorize = s.fake.last_authorize_query().expect("authorize request");
+        assert_eq!(authorize["response_type"], "code");
+        let redirect = &authorize["redirect_uri"];
+        assert!(
+            redirect.starts_with("http://127.0.0.1:") || redirect.starts_with("http://localhost:"),
+            "{redirect}"
+        );
+        match family {
+            Family::Notion => assert!(
+                !authorize.contains_key("code_challenge"),
+                "Notion does not support PKCE"
+            ),
+            _ => assert_eq!(authorize["code_challenge_method"], "S256"),
+        }
+        let token_request = s
+            .fake
+            .token_requests()
+            .into_iter()
+            .next()
+            .expect("token request");
+        let params = token_request.body_params();
+        assert_eq!(
+            &params["redirect_uri"], redirect,
+            "redirect_uri must match byte for byte"
+        );
+        match family {
+            Family::Google => {
+                assert_eq!(authorize["access_type"], "offline");
+                assert_eq!(authorize["prompt"], "consent");
+                assert!(
+                    record["refresh_token"].is_string(),
+                    "Google gave a refresh token"
+                );
+            }
+            Family::Dropbox => {
+                assert_eq!(authorize["token_access_type"], "offline");
+                assert!(
+                    redirect.starts_with("http://127.0.0.1:5368"),
+                    "fixed port: {redirect}"
+                );
+            }
+            Family::Notion => {
+                assert!(token_request.is_json_body(), "Notion wants JSON");
+                assert!(
+                    token_request.basic_auth().is_some(),
+                    "Notion wants HTTP Basic"
+                );
+            }
+            Family::GitHub => {
+                assert_eq!(
+                    record["scopes"],
+                    serde_json::json!(["repo", "read:org"]),
+                    "comma scopes become a list"
+                );
+                assert!(
+                    record["expires_at"].is_null(),
+                    "GitHub OAuth App tokens do not expire"
+                );
+            }
+            Family::Microsoft => {
+                assert!(
+                    record["expires_at"].is_u64(),
+                    "string expires_in understood"
+                );
+                assert!(
+                    !params.contains_key("client_secret"),
+                    "public client sends no secret"
+                );
+            }
+            Family::Zoom => assert!(
+                token_request.basic_auth().is_some(),
+                "Zoom wants HTTP Basic"
+            ),
+        }
+
+        // Scripts get the token, and nothing else, on stdout.
+        let token = s.run(&["token", s.id]);
+        token.assert_success();
+        assert_eq!(token.stdout, format!("{access}\n"));
+        assert_eq!(s.status()["state"], "connected");
+    }
+}
+
+#[test]
+fn connect_deny_ends_with_a_plain_message_and_stores_nothing() {
+    let s = Scenario::new(Family::GitHub, "deny");
+    s.fake.set_consent(Consent::Deny);
+    let out = s.connect();
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("You chose not to allow access"),
+        "{}",
+        out.describe()
+    );
+    assert!(s.record().is_none());
+    assert_eq!(s.fake.token_requests().len(), 0);
+    assert!(s
+        .test
+        .wait_for_browser_page(Duration::from_secs(5))
+        .contains("not to allow"));
+}
+
+#[test]
+fn connect_wrong_state_is_rejected_without_a_token_request() {
+    let s = Scenario::new(Family::Google, "wrong-state");
+    s.fake.set_consent(Consent::WrongState);
+    let out = s.connect();
+    out.assert_code(1);
+    assert!(
+        out.stderr
+            .contains("did not come from the request Authdeck started"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(s.fake.token_requests().len(), 0, "no code may be exchanged");
+    assert!(s.record().is_none());
+}
+
+#[test]
+fn connect_timeout_closes_the_listener_and_stores_nothing() {
+    let s = Scenario::new(Family::GitHub, "timeout");
+    s.fake.set_consent(Consent::Ignore);
+    let out = s.run(&["connect", "github", "--timeout", "2"]);
+    out.assert_code(1);
+    assert!(out.stderr.contains("timed out"), "{}", out.describe());
+    assert!(s.record().is_none());
+    // The redirect URI's port no longer accepts connections.
+    let redirect = s.fake.last_authorize_query().unwrap()["redirect_uri"].clone();
+    let port: u16 = url_port(&redirect);
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "listener still open on {port}"
+    );
+}
+
+#[test]
+fn connect_with_no_browser_prints_the_link_and_still_completes() {
+    let s = Scenario::new(Family::GitHub, "no-browser");
+    // The person opens the link by hand: here, the scripted browser run by the test.
+    let mut child = std::process::Command::new(support::cli::authdeck_path())
+        .args(["connect", "github", "--no-browser", "--timeout", "20"])
+        .envs(s.test.app_env())
+        .envs(s.fake.credentials_env())
+        .env_remove("BROWSER")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Keep draining stderr after the link: the CLI goes on printing there.
+    let stderr = child.stderr.take().unwrap();
+    let (link_tx, link_rx) = std::sync::mpsc::channel();
+    let drain = std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            if line.trim_start().starts_with("http://127.0.0.1") {
+                let _ = link_tx.send(line.trim().to_owned());
+            }
+        }
+    });
+    let link = link_rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the link is printed");
+    assert!(link.contains("/authorize?"), "printed link: {link}");
+    let browser = std::process::Command::new(support::browser_command())
+        .arg(&link)
+        .env("AUTHDECK_TEST_BROWSER_LOG", s.test.browser_log_path())
+        .status()
+        .unwrap();
+    assert!(browser.success());
+    let status = child.wait().unwrap();
+    let _ = drain.join();
+    assert!(status.success());
+    assert!(s.record().is_some());
+}
+
+#[test]
+fn connect_survives_a_closed_stderr() {
+    // `authdeck connect github 2>&-`: progress lines are lost, the sign-in is not.
+    let s = Scenario::new(Family::GitHub, "closed-stderr");
+    let status = std::process::Command::new(support::cli::authdeck_path())
+        .args(["connect", "github", "--timeout", "20"])
+        .envs(s.test.app_env())
+        .envs(s.fake.credentials_env())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map(|mut child| {
+            drop(child.stderr.take()); // the reading end goes away at once
+            child.wait().unwrap()
+        })
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(s.record().is_some());
+}
+
+#[test]
+fn expired_token_is_refreshed_and_the_rotated_refresh_token_saved() {
+    let s = Scenario::new(Family::Zoom, "rotate");
+    let minted = s.plant(-10, &["recording:read"]);
+    let out = s.run(&["token", "zoom"]);
+    out.assert_success();
+    let new_access = out.stdout.trim().to_owned();
+    assert_ne!(new_access, minted.access_token);
+    assert!(s.fake.valid_access_tokens().contains(&new_access));
+    assert_eq!(s.fake.refresh_count(), 1);
+    let record = s.record().unwrap();
+    let saved_refresh = record["refresh_token"].as_str().unwrap();
+    assert_ne!(
+        Some(saved_refresh),
+        minted.refresh_token.as_deref(),
+        "the rotated token must be saved"
+    );
+    assert_eq!(
+        Some(saved_refresh.to_owned()),
+        s.fake.current_refresh_token()
+    );
+    assert_eq!(record["method"], "refreshed");
+    assert_eq!(
+        record["account"], "ada@example.com",
+        "identity kept across refresh"
+    );
+    // The next call uses the saved token without another refresh.
+    let again = s.run(&["token", "zoom"]);
+    assert_eq!(again.stdout.trim(), new_access);
+    assert_eq!(s.fake.refresh_count(), 1);
+}
+
+#[test]
+fn refused_refresh_token_marks_needs_reconnect_and_keeps_the_record() {
+    let s = Scenario::new(Family::Microsoft, "invalid-grant");
+    s.plant(-10, &["User.Read"]);
+    // The service forgets the grant (revoked elsewhere).
+    s.fake.set_token_failure(Some(Canned::new(
+        400,
+        r#"{"error":"invalid_grant","error_description":"AADSTS70008: expired"}"#,
+    )));
+    let out = s.run(&["token", "microsoft"]);
+    out.assert_code(1);
+    assert!(out.stderr.contains("sign in again"), "{}", out.describe());
+    assert!(out.stdout.is_empty());
+    let record = s.record().expect("record kept, not silently deleted");
+    assert!(record["needs_reconnect"].is_string());
+    assert_eq!(s.status()["state"], "needs_reconnect");
+    // No second refresh attempt with a dead token.
+    let again = s.run(&["token", "microsoft"]);
+    again.assert_code(1);
+    assert_eq!(s.fake.token_requests().len(), 1);
+}
+
+#[test]
+fn two_concurrent_token_processes_on_an_expired_token_refresh_once() {
+    let s = Scenario::new(Family::Zoom, "concurrent");
+    s.plant(-10, &["recording:read"]);
+    // A slow token endpoint widens the window in which the two could race.
+    s.fake.set_token_delay(Duration::from_millis(700));
+    let spawn = || {
+        std::process::Command::new(support::cli::authdeck_path())
+            .args(["token", "zoom"])
+            .envs(s.test.app_env())
+            .envs(s.fake.credentials_env())
+            .output()
+            .unwrap()
+    };
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(spawn);
+        let b = scope.spawn(spawn);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(a.status.success() && b.status.success(), "{a:?} {b:?}");
+    assert_eq!(a.stdout, b.stdout, "both got the one refreshed token");
+    assert_eq!(
+        s.fake.refresh_count(),
+        1,
+        "exactly one refresh reached the service"
+    );
+}
+
+#[test]
+fn zoom_server_to_server_gets_a_token_without_a_person() {
+    let mut s = Scenario::new(Family::Zoom, "s2s");
+    s.extra_env
+        .push(("ZOOM_ACCOUNT_ID".into(), s.fake.zoom_account_id()));
+    let out = s.run(&["token", "zoom"]);
+    out.assert_success();
+    assert!(s
+        .fake
+        .valid_access_tokens()
+        .contains(&out.stdout.trim().to_owned()));
+    assert_eq!(s.fake.authorize_count(), 0, "no browser, no person");
+    let request = s.fake.token_requests().into_iter().next().unwrap();
+    assert_eq!(
+        request.query_param("grant_type").as_deref(),
+        Some("account_credentials")
+    );
+    let record = s.record().unwrap();
+    assert_eq!(record["method"], "client_credentials");
+    assert!(record["refresh_token"].is_null());
+    // When it expires, a new one is fetched the same way (no refresh token exists).
+    s.fake.expire_all_access_tokens();
+    let mut expired = record.clone();
+    expired["expires_at"] = serde_json::json!(1);
+    secret_tool::store_token(&s.test.keyring_service, "zoom", &expired);
+    let again = s.run(&["token", "zoom"]);
+    again.assert_success();
+    assert_ne!(again.stdout, out.stdout);
+    assert_eq!(s.fake.token_requests().len(), 2);
+}
+
+#[test]
+fn api_key_from_the_environment_is_the_last_resort() {
+    let mut s = Scenario::new(Family::GitHub, "api-key");
+    s.extra_env
+        .push(("GITHUB_TOKEN".into(), "ghp_personal_token".into()));
+    let out = s.run(&["token", "github"]);
+    out.assert_success();
+    assert_eq!(out.stdout, "ghp_personal_token\n");
+    let status = s.status();
+    assert_eq!(status["state"], "connected");
+    assert_eq!(status["method"], "api_key");
+    // A saved sign-in wins over the key.
+    s.plant(3_600, &["repo"]);
+    let out = s.run(&["token", "github"]);
+    assert_ne!(out.stdout, "ghp_personal_token\n");
+}
+
+#[test]
+fn nothing_configured_lists_what_to_set_for_each_method() {
+    require_test_session();
+    let test = TestEnv::new("nothing");
+    let out = authdeck(&["token", "notion"]).envs(test.app_env()).run();
+    out.assert_code(1);
+    for needle in [
+        "NOTION_CLIENT_ID",
+        "NOTION_CLIENT_SECRET",
+        "NOTION_API_KEY",
+        "authdeck config set notion client_id",
+    ] {
+        assert!(
+            out.stderr.contains(needle),
+            "missing {needle}: {}",
+            out.describe()
+        );
+    }
+}
+
+#[test]
+fn logout_revokes_at_the_service_then_deletes_locally() {
+    let s = Scenario::new(Family::Google, "logout");
+    let minted = s.plant(3_600, &["openid"]);
+    let out = s.run(&["logout", "google"]);
+    out.assert_success();
+    assert!(
+        out.stdout.contains("cancelled Authdeck's access"),
+        "{}",
+        out.describe()
+    );
+    let revoke = s.fake.revoke_requests();
+    assert_eq!(revoke.len(), 1);
+    assert_eq!(
+        revoke[0].form_param("token"),
+        minted.refresh_token,
+        "the grant itself is revoked"
+    );
+    assert!(s.record().is_none());
+    assert!(
+        s.fake.valid_access_tokens().is_empty()
+            || !s.fake.valid_access_tokens().contains(&minted.access_token)
+    );
+}
+
+#[test]
+fn logout_with_revocation_failing_still_deletes_locally_and_says_so() {
+    let s = Scenario::new(Family::GitHub, "logout-fail");
+    s.plant(3_600, &["repo"]);
+    s.fake.fail_revoke(true);
+    let out = s.run(&["logout", "github"]);
+    out.assert_success();
+    assert!(
+        out.stdout.contains("could not be told"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(s.fake.revoke_requests().len(), 1);
+    assert!(
+        s.record().is_none(),
+        "local delete happens even when revocation fails"
+    );
+}
+
+#[test]
+fn microsoft_logout_says_plainly_there_is_no_revocation() {
+    let s = Scenario::new(Family::Microsoft, "logout-ms");
+    s.plant(3_600, &["User.Read"]);
+    let out = s.run(&["logout", "microsoft"]);
+    out.assert_success();
+    assert!(
+        out.stdout
+            .contains("offers no way for apps to cancel access"),
+        "{}",
+        out.describe()
+    );
+    assert!(s.record().is_none());
+}
+
+#[test]
+fn a_service_added_in_providers_toml_connects_like_a_builtin() {
+    require_test_session();
+    let fake = FakeProvider::start(Family::GitHub);
+    let test = TestEnv::new("custom");
+    test.write_providers_toml(&format!(
+        "[acme]\nname = \"Acme Files\"\nauthorize_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\nscopes = [\"repo\"]\nclient_id = \"{}\"\nclient_secret_env = \"ACME_SECRET\"\naccount_fields = [\"login\"]\n",
+        fake.authorize_url(),
+        fake.token_url(),
+        fake.userinfo_url().unwrap(),
+        fake.client_id()
+    ));
+    let secret = fake.client_secret().unwrap();
+    let services = authdeck(&["services"]).envs(test.app_env()).run();
+    assert!(
+        services.stdout.contains("acme") && services.stdout.contains("Acme Files"),
+        "{}",
+        services.describe()
+    );
+    let out = authdeck(&["connect", "acme", "--timeout", "20"])
+        .envs(test.app_env())
+        .env("ACME_SECRET", &secret)
+        .run();
+    assert!(out.success(), "{}", out.describe());
+    assert!(
+        out.stdout.contains("Connected Acme Files as octocat"),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
+fn a_bad_providers_toml_names_file_service_and_key_and_the_rest_still_work() {
+    require_test_session();
+    let test = TestEnv::new("bad-toml");
+    test.write_providers_toml("[github]\ntoken_url = \"http://example.com/token\"\n\n[google]\nclient_secret = \"oops\"\n");
+    let out = authdeck(&["status", "--json"]).envs(test.app_env()).run();
+    out.assert_success();
+    assert!(
+        out.stderr.contains("providers.toml")
+            && out.stderr.contains("github")
+            && out.stderr.contains("token_url"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("Secrets never go in providers.toml"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(
+        out.json().as_array().unwrap().len(),
+        6,
+        "every service still listed"
+    );
+}
+
+#[test]
+fn config_set_reads_a_secret_from_stdin_and_show_masks_it() {
+    require_test_session();
+    let test = TestEnv::new("config");
+    authdeck(&["config", "set", "google", "client_id", "cid.apps"])
+        .envs(test.app_env())
+        .run()
+        .assert_success();
+    authdeck(&["config", "set", "google", "client_secret"])
+        .envs(test.app_env())
+        .stdin("s3cret-value\n")
+        .run()
+        .assert_success();
+    let record = secret_tool::client_record(&test.keyring_service, "google").unwrap();
+    assert_eq!(record["client_secret"], "s3cret-value");
+    let show = authdeck(&["config", "show", "google"])
+        .envs(test.app_env())
+        .run();
+    show.assert_success();
+    assert!(show.stdout.contains("cid.apps"));
+    assert!(!show.stdout.contains("s3cret-value"), "{}", show.describe());
+    assert!(show.stdout.contains("hidden"));
+    // Empty stdin is refused with a hint, not saved as an empty secret.
+    let empty = authdeck(&["config", "set", "google", "client_secret"])
+        .envs(test.app_env())
+        .run();
+    empty.assert_code(1);
+}
+
+#[test]
+fn usage_errors_exit_2_and_unknown_services_exit_1() {
+    require_test_session();
+    let test = TestEnv::new("usage");
+    authdeck(&["frobnicate"])
+        .envs(test.app_env())
+        .run()
+        .assert_code(2);
+    authdeck(&["config", "set", "github", "password", "x"])
+        .envs(test.app_env())
+        .run()
+        .assert_code(2);
+    let unknown = authdeck(&["token", "myspace"]).envs(test.app_env()).run();
+    unknown.assert_code(1);
+    assert!(unknown
+        .stderr
+        .contains("google, dropbox, zoom, notion, github, microsoft"));
+    authdeck(&["--help"])
+        .envs(test.app_env())
+        .run()
+        .assert_code(0);
+}
+
+fn url_port(url: &str) -> u16 {
+    let after = url.split("://").nth(1).unwrap();
+    let host_port = after.split('/').next().unwrap();
+    host_port.rsplit(':').next().unwrap().parse().unwrap()
+}
