@@ -80,6 +80,7 @@ impl FakeProvider {
             access_token_lifetime: family.default_access_token_lifetime(),
             token_delay: Duration::ZERO,
             token_failure: None,
+            lose_token_responses: 0,
             revoke_fails: false,
             account: Account::default_for(family),
             codes: Vec::new(),
@@ -237,6 +238,12 @@ impl FakeProvider {
     }
 
     /// Answer token requests with this instead (None = work normally).
+    /// The next `n` token requests are processed (a refresh token rotates) but
+    /// never answered: the response is lost on the way back.
+    pub fn lose_token_responses(&self, n: usize) {
+        self.lock().lose_token_responses = n;
+    }
+
     pub fn set_token_failure(&self, failure: Option<Canned>) {
         self.lock().token_failure = failure;
     }

@@ -49,6 +49,8 @@ pub(super) struct State {
     pub(super) access_token_lifetime: Option<u64>,
     pub(super) token_delay: Duration,
     pub(super) token_failure: Option<Canned>,
+    /// How many token requests still get no answer at all (after being processed).
+    pub(super) lose_token_responses: usize,
     pub(super) revoke_fails: bool,
     pub(super) account: Account,
     pub(super) codes: Vec<IssuedCode>,
@@ -102,16 +104,28 @@ pub(super) fn handle(state: &Mutex<State>, mut request: tiny_http::Request) {
             .collect(),
         body,
     };
-    let (reply, delay) = {
+    let (reply, delay, lose) = {
         let mut state = lock(state);
         state.requests.push(recorded.clone());
-        let delay = if recorded.path == "/token" {
+        let is_token = recorded.path == "/token";
+        let delay = if is_token {
             state.token_delay
         } else {
             Duration::ZERO
         };
-        (state.route(&recorded), delay)
+        // The request is fully processed (a refresh token may rotate) before
+        // the answer is lost, as when a connection drops on the way back.
+        let lose = is_token && state.lose_token_responses > 0;
+        if lose {
+            state.lose_token_responses -= 1;
+        }
+        (state.route(&recorded), delay, lose)
     };
+    if lose {
+        // Take the response over and never write it: the client hears nothing.
+        drop(request.into_writer());
+        return;
+    }
     if !delay.is_zero() {
         std::thread::sleep(delay);
     }
