@@ -5,45 +5,9 @@
 mod support;
 
 use authdeck::core::store::{Store, StoreError};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use support::cli::authdeck;
+use support::private_keyring::PrivateBus;
 use support::{require_test_session, secret_tool, TempDir, TestEnv};
-
-/// A private session bus that offers no services at all (no service
-/// directories, so gnome-keyring cannot be auto-started on it).
-fn empty_bus(dir: &TempDir) -> (Child, String) {
-    let config = dir.write(
-        "bus.conf",
-        &format!(
-            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir={}</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>"#,
-            dir.path_str()
-        ),
-    );
-    let mut child = Command::new("dbus-daemon")
-        .arg(format!("--config-file={}", config.display()))
-        .arg("--print-address=1")
-        .arg("--nofork")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon runs");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    (child, line.trim().to_owned())
-}
 
 #[test]
 fn unreachable_secret_service_gives_typed_errors_and_writes_nothing() {
@@ -60,7 +24,8 @@ fn unreachable_secret_service_gives_typed_errors_and_writes_nothing() {
     // (libdbus reads the bus address once per process, so the other cases below
     // run as new processes.)
     let dir = TempDir::new("empty-bus");
-    let (mut daemon, address) = empty_bus(&dir);
+    let bus = PrivateBus::start(&dir);
+    let address = bus.address.clone();
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &address);
     let err = rt
         .block_on(store.save_token("github", &sample()))
@@ -81,8 +46,7 @@ fn unreachable_secret_service_gives_typed_errors_and_writes_nothing() {
         "{}",
         cli.describe()
     );
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    drop(bus);
 
     // No session bus: a dead address…
     let cli = authdeck(&["config", "set", "github", "client_id", "abc"])
@@ -113,6 +77,32 @@ fn unreachable_secret_service_gives_typed_errors_and_writes_nothing() {
     assert!(
         cli.stdout.is_empty(),
         "no token may be printed: {}",
+        cli.describe()
+    );
+
+    // A locked collection: no prompt can be shown (no display), so the
+    // request is refused and the person is told to unlock.
+    let locked_dir = TempDir::new("locked-bus");
+    let locked_bus = PrivateBus::start(&locked_dir);
+    let _keyring = locked_bus.start_keyring(&locked_dir);
+    let private = [
+        ("DBUS_SESSION_BUS_ADDRESS", locked_bus.address.as_str()),
+        ("DISPLAY", ""),
+    ];
+    authdeck(&["config", "set", "github", "client_id", "before-lock"])
+        .envs(test.app_env())
+        .envs(private)
+        .run()
+        .assert_success();
+    locked_bus.lock_login_collection();
+    let cli = authdeck(&["status"])
+        .envs(test.app_env())
+        .envs(private)
+        .run();
+    cli.assert_code(1);
+    assert!(
+        cli.stderr.contains("keyring is locked") && cli.stderr.contains("Unlock it"),
+        "{}",
         cli.describe()
     );
 

@@ -166,7 +166,8 @@ function stateContent(view, local, now) {
             ? paragraph("note note--warn", view.message)
             : paragraph("muted", `Connect to let scripts on this computer use your ${name} account.`),
         ],
-        actions: [button("connect", `Connect ${name}`, "primary", local)],
+        // Set up stays reachable so saved client details can be changed.
+        actions: [button("setup", "Set up", "secondary", local), button("connect", `Connect ${name}`, "primary", local)],
       };
     case "connecting":
       return {

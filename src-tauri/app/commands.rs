@@ -16,17 +16,38 @@ pub async fn service_view(state: &AppState, id: &str) -> Result<ServiceView> {
     let provider = state.accounts.provider(id)?.clone();
     let mut view = match state.accounts.status(id, unix_now()).await {
         Ok(status) => ServiceView::new(&provider, status),
-        Err(e) => ServiceView::unreadable(&provider, e.to_string()),
+        Err(e) => ServiceView::unreadable(&provider, card_message(&e)),
     };
-    if let Some(notice) = state.notice(id) {
-        if view.state != State::Connecting {
+    apply_notice(&mut view, state.notice(id));
+    Ok(view)
+}
+
+/// Puts the last outcome on the card. A failure turns the card into the
+/// error state only when there is no working connection to show: a failed
+/// "Refresh now" on a token that is still valid keeps the connected card
+/// (account, expiry, Log out) and adds the message to it.
+fn apply_notice(view: &mut ServiceView, notice: Option<Notice>) {
+    let Some(notice) = notice else { return };
+    match view.state {
+        State::Connecting => {}
+        State::Connected | State::NeedsReconnect => view.message = Some(notice.message),
+        _ => {
             if notice.is_error {
                 view.state = State::Error;
             }
             view.message = Some(notice.message);
         }
     }
-    Ok(view)
+}
+
+/// Keyring trouble is explained once, in the banner; each card just points there.
+fn card_message(error: &crate::core::error::Error) -> String {
+    match error {
+        crate::core::error::Error::Keyring(_) => {
+            "Authdeck cannot read this sign-in until your keyring is available (see the message at the top).".to_owned()
+        }
+        other => other.to_string(),
+    }
 }
 
 pub fn emit_view(app: &AppHandle, view: &ServiceView) {
@@ -78,16 +99,9 @@ pub async fn list_services(state: Tauri<'_, AppState>) -> Result<Vec<ServiceView
         let provider = state.accounts.provider(&id)?.clone();
         let mut view = match status {
             Ok(status) => ServiceView::new(&provider, status),
-            Err(e) => ServiceView::unreadable(&provider, e.to_string()),
+            Err(e) => ServiceView::unreadable(&provider, card_message(&e)),
         };
-        if let Some(notice) = state.notice(&id) {
-            if view.state != State::Connecting {
-                if notice.is_error {
-                    view.state = State::Error;
-                }
-                view.message = Some(notice.message);
-            }
-        }
+        apply_notice(&mut view, state.notice(&id));
         views.push(view);
     }
     Ok(views)
@@ -149,7 +163,9 @@ pub async fn connect(
             emit_view(&app, &view);
             Ok(view)
         }
-        Some(Progress::Done(Err(e))) => Err(e),
+        // It ended before a link existed (not set up, port in use…): the card
+        // carries the message, so it is shown once, on the card.
+        Some(Progress::Done(Err(_))) => service_view(&state, &service).await,
     }
 }
 

@@ -321,7 +321,16 @@ impl Driver {
             .unwrap_or_else(|e| self.fail(&format!("screenshot is not base64: {e}")))
     }
 
+    /// Saves a screenshot once two frames have been painted after the DOM
+    /// state the caller waited for (a screenshot taken right after a DOM change
+    /// can show the previous frame), plus time for 0.12 s colour transitions.
     pub async fn save_screenshot(&self, path: &Path) {
+        self.execute(
+            "return new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
+            vec![],
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let png = self.screenshot_png().await;
         if let Some(parent) = path.parent() {
             let _ = std::fs::create_dir_all(parent);
