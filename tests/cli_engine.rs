@@ -546,6 +546,53 @@ fn a_service_added_in_providers_toml_connects_like_a_builtin() {
 }
 
 #[test]
+fn an_openid_provider_needs_only_its_issuer() {
+    require_test_session();
+    let fake = FakeProvider::start(Family::Google);
+    let test = TestEnv::new("issuer-only");
+    test.write_providers_toml(&format!(
+        "[corp]\nname = \"Corp SSO\"\nissuer = \"{}\"\nclient_id = \"{}\"\nclient_secret_env = \"CORP_SECRET\"\n",
+        fake.base_url(),
+        fake.client_id()
+    ));
+    let out = authdeck(&["connect", "corp", "--timeout", "20"])
+        .envs(test.app_env())
+        .env("CORP_SECRET", &fake.client_secret().unwrap())
+        .run();
+    assert!(out.success(), "{}", out.describe());
+    assert!(
+        out.stdout.contains("Connected Corp SSO as ada@example.com"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(fake.count("/.well-known/openid-configuration"), 1);
+}
+
+#[test]
+fn a_failing_who_am_i_does_not_fail_the_connect() {
+    require_test_session();
+    let fake = FakeProvider::start(Family::GitHub);
+    let test = TestEnv::new("whoami-fails");
+    // Nothing listens on port 9 of this machine: the identity request fails.
+    let toml = fake
+        .providers_toml("github")
+        .replace(&fake.userinfo_url().unwrap(), "http://127.0.0.1:9/user");
+    test.write_providers_toml(&toml);
+    let out = authdeck(&["connect", "github", "--timeout", "20"])
+        .envs(test.app_env())
+        .envs(fake.credentials_env())
+        .run();
+    assert!(out.success(), "{}", out.describe());
+    assert!(
+        out.stdout.contains("Connected GitHub."),
+        "{}",
+        out.describe()
+    );
+    let record = secret_tool::token_record(&test.keyring_service, "github").unwrap();
+    assert!(record["account"].is_null());
+}
+
+#[test]
 fn a_bad_providers_toml_names_file_service_and_key_and_the_rest_still_work() {
     require_test_session();
     let test = TestEnv::new("bad-toml");

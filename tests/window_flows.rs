@@ -657,6 +657,39 @@ async fn refresh_refused_with_invalid_grant_shows_needs_reconnect() {
 }
 
 #[tokio::test]
+async fn tokens_are_refreshed_in_the_background_ahead_of_expiry_and_the_card_updates() {
+    // Expires in 100 s: well inside the refresher's lead time (at least two
+    // minutes before expiry), so it is due as soon as the app starts.
+    let deck = Deck::new("flow-background", &[Family::Google]);
+    let minted = deck.plant_minted(
+        Family::Google,
+        Some(100),
+        &["openid", "email"],
+        "ada@example.com",
+    );
+    let driver = deck.open().await;
+    let fake = deck.fake(Family::Google);
+    let deadline = std::time::Instant::now() + SETTLE;
+    while fake.refresh_count() == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(fake.refresh_count(), 1, "refreshed once, without any click");
+    // The page was told: the card now counts down from about an hour.
+    driver
+        .wait_until(
+            "(() => { const e = document.querySelector('[data-service=google] .expiry'); \
+              return e && Number(e.dataset.expiresAt) - Date.now() / 1000 > 3000; })()",
+            SETTLE,
+        )
+        .await;
+    assert_eq!(state_of(&driver, "google").await, "connected");
+    let record = deck.token_record("google").unwrap();
+    assert_ne!(record["access_token"], minted.access_token.as_str());
+    assert_eq!(record["method"], "refreshed");
+    driver.quit().await;
+}
+
+#[tokio::test]
 async fn a_failed_refresh_keeps_the_still_valid_connection_on_the_card() {
     let deck = Deck::new("flow-refresh-500", &[Family::Google]);
     let minted = deck.plant_minted(

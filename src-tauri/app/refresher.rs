@@ -4,7 +4,7 @@
 use super::commands::{emit_view, service_view};
 use super::views::KeyringView;
 use super::AppState;
-use crate::core::token::unix_now;
+use crate::core::token::{unix_now, Method};
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -61,6 +61,8 @@ async fn refresh_due(app: &AppHandle, state: &AppState) {
     for id in ids {
         match state.accounts.refresh_if_due(&id, unix_now()).await {
             Ok(None) => continue,
+            // Another process (the CLI) renewed it meanwhile: just show it.
+            Ok(Some(served)) if served.method == Method::SavedToken => {}
             Ok(Some(_)) => tracing::info!(service = %id, "refreshed in the background"),
             Err(e) => tracing::warn!(service = %id, error = %e, "background refresh failed"),
         }

@@ -316,7 +316,7 @@ impl Accounts {
                 });
             }
             if set.refresh_token.is_some() || creds.unattended(&provider).is_some() {
-                return self.refresh_locked(&provider, &creds, false).await;
+                return self.refresh_locked(&provider, &creds, Need::Expiring).await;
             }
             if let Some((key, _)) = creds.api_key {
                 return Ok(Served {
@@ -353,7 +353,7 @@ impl Accounts {
     pub async fn refresh(&self, id: &str) -> Result<Served, Error> {
         let provider = self.provider_ready(id).await?;
         let creds = self.credentials(&provider).await?;
-        self.refresh_locked(&provider, &creds, true).await
+        self.refresh_locked(&provider, &creds, Need::Now).await
     }
 
     /// Refreshes when the background schedule says it is due.
@@ -369,7 +369,7 @@ impl Accounts {
         }
         let provider = self.provider_ready(id).await?;
         let creds = self.credentials(&provider).await?;
-        self.refresh_locked(&provider, &creds, false)
+        self.refresh_locked(&provider, &creds, Need::Due)
             .await
             .map(Some)
     }
@@ -378,7 +378,7 @@ impl Accounts {
         &self,
         provider: &Provider,
         creds: &Credentials,
-        force: bool,
+        need: Need,
     ) -> Result<Served, Error> {
         let id = provider.id.as_str();
         let _guard = self
@@ -396,7 +396,14 @@ impl Accounts {
             return Err(needs_reconnect(provider, reason));
         }
         let now = unix_now();
-        if !force && current.is_fresh(now) {
+        // Re-checked with the caller's own rule: if another task or process
+        // refreshed meanwhile, the saved set already answers it.
+        let still_needed = match need {
+            Need::Now => true,
+            Need::Expiring => !current.is_fresh(now),
+            Need::Due => current.refresh_due_at().is_some_and(|at| at <= now),
+        };
+        if !still_needed {
             return Ok(Served {
                 access_token: current.access_token,
                 method: Method::SavedToken,
@@ -723,6 +730,17 @@ impl Accounts {
         self.provider(id)?;
         Ok(self.store.load_client(id).await?)
     }
+}
+
+/// Why a refresh is asked for; re-checked under the lock with the same rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Need {
+    /// "Refresh now": whatever the expiry.
+    Now,
+    /// A caller needs a token and the saved one is within a minute of expiry.
+    Expiring,
+    /// The background schedule: well ahead of expiry.
+    Due,
 }
 
 /// Registers a connect attempt; removes it when the attempt ends, however it ends.

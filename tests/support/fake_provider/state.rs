@@ -140,6 +140,24 @@ impl State {
         match (r.method.as_str(), r.path.as_str()) {
             ("GET", "/authorize") => self.authorize(r),
             ("POST", "/token") => self.token(r),
+            ("GET", "/.well-known/openid-configuration") => {
+                // An OpenID provider's discovery document; the issuer is this server.
+                let base = format!("http://{}", r.header("host").unwrap_or("127.0.0.1"));
+                let mut doc = serde_json::json!({
+                    "issuer": base,
+                    "authorization_endpoint": format!("{base}/authorize"),
+                    "token_endpoint": format!("{base}/token"),
+                    "response_types_supported": ["code"],
+                    "code_challenge_methods_supported": ["S256"],
+                });
+                if let Some(path) = family.userinfo_path() {
+                    doc["userinfo_endpoint"] = serde_json::json!(format!("{base}{path}"));
+                }
+                if let Some(path) = &revoke_path {
+                    doc["revocation_endpoint"] = serde_json::json!(format!("{base}{path}"));
+                }
+                Reply::json(200, doc)
+            }
             (method, path) if Some(path) == revoke_path.as_deref() => {
                 let expected = if family == Family::GitHub {
                     "DELETE"
