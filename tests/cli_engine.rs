@@ -5,74 +5,10 @@
 mod support;
 
 use std::time::Duration;
-use support::cli::{authdeck, Output};
+use support::cli::authdeck;
 use support::fake_provider::{Canned, Consent, FakeProvider, Family};
+use support::scenario::Scenario;
 use support::{require_test_session, secret_tool, TestEnv};
-
-/// One service pointed at one fake, with its own keyring and config dir.
-struct Scenario {
-    fake: FakeProvider,
-    test: TestEnv,
-    id: &'static str,
-    extra_env: Vec<(String, String)>,
-}
-
-impl Scenario {
-    fn new(family: Family, name: &str) -> Self {
-        require_test_session();
-        let fake = FakeProvider::start(family);
-        let test = TestEnv::new(name);
-        let id = family.id();
-        test.write_providers_toml(&fake.providers_toml(id));
-        Self {
-            fake,
-            test,
-            id,
-            extra_env: Vec::new(),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        authdeck(args)
-            .envs(self.test.app_env())
-            .envs(self.fake.credentials_env())
-            .envs(self.extra_env.clone())
-            .timeout(Duration::from_secs(40))
-            .run()
-    }
-
-    fn connect(&self) -> Output {
-        self.run(&["connect", self.id, "--timeout", "20"])
-    }
-
-    fn record(&self) -> Option<serde_json::Value> {
-        secret_tool::token_record(&self.test.keyring_service, self.id)
-    }
-
-    fn status(&self) -> serde_json::Value {
-        let out = self.run(&["status", "--json"]);
-        out.assert_success();
-        out.json()
-            .as_array()
-            .and_then(|all| all.iter().find(|s| s["service"] == self.id).cloned())
-            .expect("service in status")
-    }
-
-    /// Plants a token set the fake knows, expiring `expires_in` seconds from now.
-    fn plant(&self, expires_in: i64, scopes: &[&str]) -> support::fake_provider::Minted {
-        let minted = self.fake.mint_tokens(scopes);
-        let record = secret_tool::token_record_json(
-            &minted.access_token,
-            minted.refresh_token.as_deref(),
-            Some(expires_in),
-            scopes,
-            "oauth_pkce",
-            Some("ada@example.com"),
-        );
-        secret_tool::store_token(&self.test.keyring_service, self.id, &record);
-        minted
-    }
-}
 
 #[test]
 fn connect_approve_works_for_every_family_with_its_quirks() {
@@ -308,7 +244,7 @@ fn connect_survives_a_closed_stderr() {
 #[test]
 fn expired_token_is_refreshed_and_the_rotated_refresh_token_saved() {
     let s = Scenario::new(Family::Zoom, "rotate");
-    let minted = s.plant(-10, &["recording:read"]);
+    let (minted, _) = s.plant(-10, &["recording:read"]);
     let out = s.run(&["token", "zoom"]);
     out.assert_success();
     let new_access = out.stdout.trim().to_owned();
@@ -458,7 +394,7 @@ fn nothing_configured_lists_what_to_set_for_each_method() {
 #[test]
 fn logout_revokes_at_the_service_then_deletes_locally() {
     let s = Scenario::new(Family::Google, "logout");
-    let minted = s.plant(3_600, &["openid"]);
+    let (minted, _) = s.plant(3_600, &["openid"]);
     let out = s.run(&["logout", "google"]);
     out.assert_success();
     assert!(

@@ -8,57 +8,8 @@ mod support;
 use std::time::Duration;
 use support::cli::{authdeck, Output};
 use support::fake_provider::{Canned, FakeProvider, Family};
+use support::scenario::Scenario;
 use support::{require_test_session, secret_tool, TestEnv};
-
-struct Scenario {
-    fake: FakeProvider,
-    test: TestEnv,
-    id: &'static str,
-    extra_env: Vec<(String, String)>,
-}
-
-impl Scenario {
-    fn new(family: Family, name: &str) -> Self {
-        require_test_session();
-        let fake = FakeProvider::start(family);
-        let test = TestEnv::new(name);
-        test.write_providers_toml(&fake.providers_toml(family.id()));
-        Self {
-            fake,
-            test,
-            id: family.id(),
-            extra_env: Vec::new(),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        authdeck(args)
-            .envs(self.test.app_env())
-            .envs(self.fake.credentials_env())
-            .envs(self.extra_env.clone())
-            .timeout(Duration::from_secs(40))
-            .run()
-    }
-
-    fn record(&self) -> Option<serde_json::Value> {
-        secret_tool::token_record(&self.test.keyring_service, self.id)
-    }
-
-    /// Plants a known, expired token set: the next `token` call must refresh.
-    fn plant_expired(&self) -> serde_json::Value {
-        let minted = self.fake.mint_tokens(&["openid"]);
-        let record = secret_tool::token_record_json(
-            &minted.access_token,
-            minted.refresh_token.as_deref(),
-            Some(-10),
-            &["openid"],
-            "oauth_pkce",
-            Some("ada@example.com"),
-        );
-        secret_tool::store_token(&self.test.keyring_service, self.id, &record);
-        record
-    }
-}
 
 // ----- checklist -------------------------------------------------------------
 
@@ -149,7 +100,7 @@ fn a_failed_code_exchange_is_never_retried() {
 #[test]
 fn a_redirect_from_the_token_endpoint_is_not_followed() {
     let s = Scenario::new(Family::Zoom, "no-redirect");
-    s.plant_expired();
+    s.plant(-10, &["openid"]);
     let elsewhere = FakeProvider::start(Family::Zoom);
     s.fake.set_token_failure(Some(
         Canned::new(307, "").header("Location", &elsewhere.token_url()),
@@ -271,7 +222,7 @@ fn assert_refresh_failed_and_nothing_lost(
 #[test]
 fn token_endpoint_500_keeps_the_saved_sign_in() {
     let s = Scenario::new(Family::Google, "fault-500");
-    let before = s.plant_expired();
+    let before = s.plant(-10, &["openid"]).1;
     s.fake.set_token_failure(Some(Canned::server_error()));
     let out = s.run(&["token", "google"]);
     assert_refresh_failed_and_nothing_lost(&s, &before, &out, "HTTP 500");
@@ -280,7 +231,7 @@ fn token_endpoint_500_keeps_the_saved_sign_in() {
 #[test]
 fn token_endpoint_429_says_when_to_try_again() {
     let s = Scenario::new(Family::Google, "fault-429");
-    let before = s.plant_expired();
+    let before = s.plant(-10, &["openid"]).1;
     s.fake.set_token_failure(Some(Canned::rate_limited(42)));
     let out = s.run(&["token", "google"]);
     assert_refresh_failed_and_nothing_lost(&s, &before, &out, "Try again in 42 seconds");
@@ -291,7 +242,7 @@ fn token_endpoint_timeout_keeps_the_saved_sign_in() {
     let mut s = Scenario::new(Family::Google, "fault-timeout");
     s.extra_env
         .push(("AUTHDECK_HTTP_TIMEOUT".into(), "1".into()));
-    let before = s.plant_expired();
+    let before = s.plant(-10, &["openid"]).1;
     s.fake.set_token_delay(Duration::from_secs(4));
     let out = s.run(&["token", "google"]);
     assert_refresh_failed_and_nothing_lost(&s, &before, &out, "did not answer in time");
@@ -304,7 +255,7 @@ fn token_endpoint_garbage_and_html_are_reported_plainly() {
         ("fault-html", Canned::html(), "web page"),
     ] {
         let s = Scenario::new(Family::Google, name);
-        let before = s.plant_expired();
+        let before = s.plant(-10, &["openid"]).1;
         s.fake.set_token_failure(Some(canned));
         let out = s.run(&["token", "google"]);
         assert_refresh_failed_and_nothing_lost(&s, &before, &out, words);
@@ -320,7 +271,7 @@ fn lost_refresh_response_is_not_replayed_and_ends_honestly() {
     let mut s = Scenario::new(Family::Zoom, "fault-lost");
     s.extra_env
         .push(("AUTHDECK_HTTP_TIMEOUT".into(), "2".into()));
-    let before = s.plant_expired();
+    let before = s.plant(-10, &["openid"]).1;
     s.fake.lose_token_responses(1);
     let out = s.run(&["token", "zoom"]);
     out.assert_code(1);

@@ -73,28 +73,10 @@ impl ServiceView {
 
     /// A card for a service whose status could not be read (keyring trouble).
     pub fn unreadable(provider: &Provider, message: String) -> Self {
-        let mut view = Self::new(provider, blank_status(provider));
+        let mut view = Self::new(provider, Status::blank(provider));
         view.state = State::Error;
         view.message = Some(message);
         view
-    }
-}
-
-fn blank_status(provider: &Provider) -> Status {
-    Status {
-        service: provider.id.clone(),
-        name: provider.name.clone(),
-        state: State::NotConnected,
-        method: None,
-        method_label: None,
-        account: None,
-        scopes: Vec::new(),
-        expires_at: None,
-        obtained_at: None,
-        refreshed_at: None,
-        has_refresh_token: false,
-        message: None,
-        authorize_url: None,
     }
 }
 

@@ -66,6 +66,27 @@ pub struct Status {
     pub authorize_url: Option<String>,
 }
 
+impl Status {
+    /// "Not connected", nothing known yet: the start of every status.
+    pub fn blank(provider: &Provider) -> Self {
+        Self {
+            service: provider.id.clone(),
+            name: provider.name.clone(),
+            state: State::NotConnected,
+            method: None,
+            method_label: None,
+            account: None,
+            scopes: Vec::new(),
+            expires_at: None,
+            obtained_at: None,
+            refreshed_at: None,
+            has_refresh_token: false,
+            message: None,
+            authorize_url: None,
+        }
+    }
+}
+
 /// A token handed out by the chain, and which method served it.
 #[derive(Debug)]
 pub struct Served {
@@ -227,21 +248,7 @@ impl Accounts {
 
     pub async fn status(&self, id: &str, now: u64) -> Result<Status, Error> {
         let provider = self.provider(id)?;
-        let mut status = Status {
-            service: provider.id.clone(),
-            name: provider.name.clone(),
-            state: State::NotConnected,
-            method: None,
-            method_label: None,
-            account: None,
-            scopes: Vec::new(),
-            expires_at: None,
-            obtained_at: None,
-            refreshed_at: None,
-            has_refresh_token: false,
-            message: None,
-            authorize_url: None,
-        };
+        let mut status = Status::blank(provider);
         if let Some(url) = self.attempt_url(id) {
             status.state = State::Connecting;
             status.authorize_url = url;

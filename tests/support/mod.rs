@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod fake_provider;
 pub mod private_keyring;
+pub mod scenario;
 pub mod secret_tool;
 pub mod session;
 pub mod webdriver;

@@ -1,0 +1,75 @@
+//! One service pointed at one fake provider, with its own keyring service and
+//! config dir: the fixture the CLI-level tests share.
+
+use super::cli::{authdeck, Output};
+use super::fake_provider::{FakeProvider, Family, Minted};
+use super::{require_test_session, secret_tool, TestEnv};
+use std::time::Duration;
+
+pub struct Scenario {
+    pub fake: FakeProvider,
+    pub test: TestEnv,
+    pub id: &'static str,
+    /// Added to every CLI run (e.g. `GITHUB_TOKEN`, `AUTHDECK_LOG`).
+    pub extra_env: Vec<(String, String)>,
+}
+
+impl Scenario {
+    pub fn new(family: Family, name: &str) -> Self {
+        require_test_session();
+        let fake = FakeProvider::start(family);
+        let test = TestEnv::new(name);
+        test.write_providers_toml(&fake.providers_toml(family.id()));
+        Self {
+            fake,
+            test,
+            id: family.id(),
+            extra_env: Vec::new(),
+        }
+    }
+
+    /// The CLI as a process, with this scenario's keyring, config, browser and credentials.
+    pub fn run(&self, args: &[&str]) -> Output {
+        authdeck(args)
+            .envs(self.test.app_env())
+            .envs(self.fake.credentials_env())
+            .envs(self.extra_env.clone())
+            .timeout(Duration::from_secs(40))
+            .run()
+    }
+
+    pub fn connect(&self) -> Output {
+        self.run(&["connect", self.id, "--timeout", "20"])
+    }
+
+    /// The token record as the Secret Service holds it.
+    pub fn record(&self) -> Option<serde_json::Value> {
+        secret_tool::token_record(&self.test.keyring_service, self.id)
+    }
+
+    /// This service's object in `status --json`.
+    pub fn status(&self) -> serde_json::Value {
+        let out = self.run(&["status", "--json"]);
+        out.assert_success();
+        out.json()
+            .as_array()
+            .and_then(|all| all.iter().find(|s| s["service"] == self.id).cloned())
+            .expect("service in status")
+    }
+
+    /// Plants a token set the fake knows, expiring `expires_in` seconds from
+    /// now (negative: already expired), and returns the planted record.
+    pub fn plant(&self, expires_in: i64, scopes: &[&str]) -> (Minted, serde_json::Value) {
+        let minted = self.fake.mint_tokens(scopes);
+        let record = secret_tool::token_record_json(
+            &minted.access_token,
+            minted.refresh_token.as_deref(),
+            Some(expires_in),
+            scopes,
+            "oauth_pkce",
+            Some("ada@example.com"),
+        );
+        secret_tool::store_token(&self.test.keyring_service, self.id, &record);
+        (minted, record)
+    }
+}
