@@ -6,7 +6,8 @@
 //! # Layout
 //!
 //! - [`core`]: everything that is not a window, and knows nothing of Tauri.
-//!   - `provider`, `discovery`: the catalog of services, quirks as data; `providers.toml`.
+//!   - `provider`, `builtin`: what a service is, and the six built-ins (quirks as data).
+//!   - `catalog`, `discovery`: built-ins plus `providers.toml`; OpenID discovery.
 //!   - `secret`: redacting newtypes for every token and secret.
 //!   - `token`: the token set and its expiry maths (`now` is always a parameter).
 //!   - `token_response`: the tolerant parser for token endpoint answers.

@@ -6,8 +6,8 @@
 mod support;
 
 use authdeck::core::accounts::Accounts;
+use authdeck::core::catalog::Catalog;
 use authdeck::core::credentials::Env;
-use authdeck::core::provider::Catalog;
 use authdeck::core::store::Store;
 use authdeck::core::token::unix_now;
 use std::sync::Arc;

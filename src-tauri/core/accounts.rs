@@ -13,6 +13,7 @@
 //! and a refused refresh token marks the service "needs reconnect".
 
 use crate::core::browser;
+use crate::core::catalog::Catalog;
 use crate::core::credentials::{Credentials, Env, Unattended};
 use crate::core::discovery;
 use crate::core::error::Error;
@@ -20,7 +21,7 @@ use crate::core::flow::{self, Grant};
 use crate::core::lock::RefreshLocks;
 use crate::core::loopback::{CallbackListener, CancelHandle, Expected, ListenerConfig};
 use crate::core::pkce::{generate_state, PkceVerifier};
-use crate::core::provider::{Catalog, Provider, UserinfoStyle};
+use crate::core::provider::{Provider, UserinfoStyle};
 use crate::core::secret::AccessToken;
 use crate::core::store::{SavedClient, Store, StoreError};
 use crate::core::token::{unix_now, Method, TokenSet};

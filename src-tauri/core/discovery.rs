@@ -206,7 +206,7 @@ pub async fn fill_from_issuer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::provider::Catalog;
+    use crate::core::catalog::Catalog;
     use std::path::Path;
 
     /// Serves `answer(base_url, path) -> (status, body)` on 127.0.0.1:0 until

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod browser;
+pub mod catalog;
 pub mod credentials;
 pub mod discovery;
 pub mod error;
