@@ -139,7 +139,10 @@ pub struct Accounts {
     catalog: Catalog,
     store: Store,
     env: Env,
-    http: reqwest::Client,
+    /// Built on first use: `status` and a still-valid `token` never talk
+    /// HTTP, and setting up TLS is a noticeable part of a short CLI run.
+    http: std::sync::OnceLock<Result<reqwest::Client, String>>,
+    http_timeout: Duration,
     config_dir: PathBuf,
     /// Serialises refreshes per service (in process and across processes).
     refresh_locks: RefreshLocks,
@@ -161,7 +164,8 @@ impl Accounts {
             catalog,
             store,
             env,
-            http: crate::core::http::client(timeout).map_err(Error::Other)?,
+            http: std::sync::OnceLock::new(),
+            http_timeout: timeout,
             config_dir,
             refresh_locks: RefreshLocks::default(),
             attempts: Mutex::new(HashMap::new()),
@@ -173,6 +177,13 @@ impl Accounts {
         let config_dir = crate::core::paths::config_dir();
         let catalog = Catalog::load(&config_dir);
         Self::new(catalog, Store::from_env(), Env::from_process(), config_dir)
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, Error> {
+        self.http
+            .get_or_init(|| crate::core::http::client(self.http_timeout))
+            .as_ref()
+            .map_err(|e| Error::Other(e.clone()))
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -211,7 +222,7 @@ impl Accounts {
         }
         if provider.authorize_url.is_none() || provider.token_url.is_none() {
             if let Some(issuer) = provider.issuer.clone() {
-                let found = discovery::discover(&self.http, &issuer)
+                let found = discovery::discover(self.http()?, &issuer)
                     .await
                     .map_err(|e| Error::Config(e.to_string()))?;
                 discovery::apply(&mut provider, found);
@@ -262,9 +273,20 @@ impl Accounts {
                 return Ok(status);
             }
         }
-        let (set, saved) = tokio::join!(self.store.load_token(id), self.store.load_client(id));
-        let creds = Credentials::resolve(provider, &saved?, &self.env);
-        if let Some(set) = set? {
+        // Client credentials are read only when the token alone cannot tell.
+        let set = self.store.load_token(id).await?;
+        let needs_creds = match &set {
+            Some(set) => {
+                set.needs_reconnect.is_none() && !set.is_fresh(now) && set.refresh_token.is_none()
+            }
+            None => true,
+        };
+        let creds = if needs_creds {
+            Credentials::resolve(provider, &self.store.load_client(id).await?, &self.env)
+        } else {
+            Credentials::default()
+        };
+        if let Some(set) = set {
             status.method = Some(set.method);
             status.method_label = Some(method_label(set.method, None));
             status.account = set.account.clone();
@@ -311,18 +333,23 @@ impl Accounts {
     /// A valid access token for scripts: (a) saved, refreshed when due;
     /// (b) a grant without a person; (d) an API key. Never opens a browser.
     pub async fn token(&self, id: &str, now: u64) -> Result<Served, Error> {
-        let provider = self.provider_ready(id).await?;
-        let creds = self.credentials(&provider).await?;
-        if let Some(set) = self.store.load_token(id).await? {
-            if let Some(reason) = set.needs_reconnect {
-                return Err(needs_reconnect(&provider, reason));
+        // The hot path: a saved, fresh token needs one keyring read and nothing else.
+        let saved = self.store.load_token(id).await?;
+        if let Some(set) = &saved {
+            if let Some(reason) = &set.needs_reconnect {
+                return Err(needs_reconnect(self.provider(id)?, reason.clone()));
             }
             if set.is_fresh(now) {
+                self.provider(id)?;
                 return Ok(Served {
-                    access_token: set.access_token,
+                    access_token: set.access_token.clone(),
                     method: Method::SavedToken,
                 });
             }
+        }
+        let provider = self.provider_ready(id).await?;
+        let creds = self.credentials(&provider).await?;
+        if let Some(set) = saved {
             if set.refresh_token.is_some() || creds.unattended(&provider).is_some() {
                 return self.refresh_locked(&provider, &creds, Need::Expiring).await;
             }
@@ -435,7 +462,7 @@ impl Accounts {
                 .map_err(Error::Config)?;
         // Sent once: if the answer is lost, the next call re-reads the store
         // under the lock instead of replaying a possibly rotated refresh token.
-        let answer = flow::send(&self.http, request)
+        let answer = flow::send(self.http()?, request)
             .await
             .map_err(|source| Error::Network {
                 name: provider.name.clone(),
@@ -514,7 +541,7 @@ impl Accounts {
         provider: &Provider,
         request: flow::PreparedRequest,
     ) -> Result<TokenResponse, Error> {
-        let answer = flow::send(&self.http, request)
+        let answer = flow::send(self.http()?, request)
             .await
             .map_err(|source| Error::Network {
                 name: provider.name.clone(),
@@ -618,7 +645,7 @@ impl Accounts {
             return from_token.clone();
         }
         let request = flow::userinfo_request(provider, &self.env, token)?;
-        match flow::send(&self.http, request).await {
+        match flow::send(self.http().ok()?, request).await {
             Ok(answer) if (200..300).contains(&answer.status) => {
                 let value: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
                 flow::account_from(provider, &value)
@@ -680,7 +707,7 @@ impl Accounts {
         };
         let revocation = match flow::revoke_request(&provider, &self.env, &creds, &set) {
             None => Revocation::NotSupported,
-            Some(request) => match flow::send(&self.http, request).await {
+            Some(request) => match self.send_revocation(request).await {
                 Ok(answer) if (200..300).contains(&answer.status) => Revocation::Revoked,
                 Ok(answer) => Revocation::Failed(format!(
                     "{} answered HTTP {} ({})",
@@ -703,6 +730,14 @@ impl Accounts {
             revocation,
             message,
         })
+    }
+
+    async fn send_revocation(
+        &self,
+        request: flow::PreparedRequest,
+    ) -> Result<flow::Answer, String> {
+        let http = self.http().map_err(|e| e.to_string())?;
+        flow::send(http, request).await.map_err(|e| e.to_string())
     }
 
     // ----- setup ---------------------------------------------------------
