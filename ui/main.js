@@ -284,12 +284,11 @@ async function boot() {
   setInterval(() => refreshTimes(grid, nowSeconds()), 1000);
   try {
     // Listen before listing, so no change can slip between the two.
-    await ipc.onServiceChanged(showView);
-    await ipc.onKeyringStatus(showKeyring);
-    const status = await ipc.appStatus();
+    await Promise.all([ipc.onServiceChanged(showView), ipc.onKeyringStatus(showKeyring)]);
+    // Both read the keyring: ask at once rather than one after the other.
+    const [status, list] = await Promise.all([ipc.appStatus(), ipc.listServices()]);
     showKeyring(status.keyring);
     if (status.version) document.getElementById("version").textContent = `Authdeck ${status.version}`;
-    const list = await ipc.listServices();
     const pending = early;
     early = null;
     grid.replaceChildren();

@@ -12,8 +12,14 @@ use tauri::{AppHandle, Emitter, Manager};
 /// expiry (see `TokenSet::refresh_due_at`), so this only bounds the delay.
 const TICK: Duration = Duration::from_secs(20);
 
+/// The first pass waits until the page has drawn its cards: tokens are due
+/// minutes ahead of expiry, so a short wait costs nothing, while keyring
+/// reads at startup would slow the first paint.
+const FIRST_PASS_DELAY: Duration = Duration::from_secs(3);
+
 pub fn start(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(FIRST_PASS_DELAY).await;
         let mut keyring_ok = true;
         loop {
             let state = app.state::<AppState>();
