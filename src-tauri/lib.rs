@@ -18,7 +18,8 @@
 //!   - `store`: tokens and client credentials in the OS keyring.
 //!   - `credentials`: which credentials a service has, and from where.
 //!   - `lock`: one refresh per service, in process and across processes.
-//!   - `accounts`: the auth chain, connect, refresh, logout and status.
+//!   - `accounts`: status and the auth chain; its children `connect`, `refresh`
+//!     and `logout` hold those flows.
 //!   - `paths`, `error`: the config dir; typed errors with stable codes.
 //! - [`app`]: the Tauri layer: commands returning secret-free views, events,
 //!   the background refresher and the window's remembered size.

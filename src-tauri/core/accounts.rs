@@ -12,26 +12,33 @@
 //! the new set is saved before it is returned, a failed save keeps the old set,
 //! and a refused refresh token marks the service "needs reconnect".
 
-use crate::core::browser;
 use crate::core::catalog::Catalog;
-use crate::core::credentials::{Credentials, Env, Unattended};
+use crate::core::credentials::{Credentials, Env};
 use crate::core::discovery;
 use crate::core::error::Error;
-use crate::core::flow::{self, Grant};
+use crate::core::flow;
 use crate::core::lock::RefreshLocks;
-use crate::core::loopback::{CallbackListener, CancelHandle, Expected, ListenerConfig};
-use crate::core::pkce::{generate_state, PkceVerifier};
-use crate::core::provider::{Provider, UserinfoStyle};
+use crate::core::loopback::CancelHandle;
+use crate::core::provider::Provider;
 use crate::core::secret::AccessToken;
 use crate::core::store::{SavedClient, Store, StoreError};
 use crate::core::token::{unix_now, Method, TokenSet};
-use crate::core::token_response::{self, TokenResponse};
+use crate::core::token_response::TokenResponse;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The default time a person has to finish signing in.
+mod connect;
+mod logout;
+mod refresh;
+
+pub use connect::{ConnectEvent, ConnectOptions};
+pub use logout::{LogoutOutcome, Revocation};
+pub use refresh::refreshed_set;
+use refresh::Need;
+
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// A connection's state, as the CLI and the window show it.
@@ -93,41 +100,6 @@ impl Status {
 pub struct Served {
     pub access_token: AccessToken,
     pub method: Method,
-}
-
-/// What happened at the service when logging out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Revocation {
-    /// The service confirmed the token is revoked.
-    Revoked,
-    /// The service has no way to revoke (Microsoft).
-    NotSupported,
-    /// The service was asked but it failed; the local copy is deleted anyway.
-    Failed(String),
-    /// Nothing was saved, so there was nothing to revoke.
-    NothingSaved,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogoutOutcome {
-    pub revocation: Revocation,
-    /// A message for the person, saying what happened at the service and here.
-    pub message: String,
-}
-
-/// Something a connect attempt tells its caller while it runs.
-#[derive(Clone, Debug)]
-pub enum ConnectEvent {
-    /// The sign-in link exists: print it or offer it for copying.
-    Url(String),
-    /// The browser could not be opened; the link above still works.
-    BrowserFailed(String),
-}
-
-pub struct ConnectOptions {
-    pub open_browser: bool,
-    pub timeout: Duration,
-    pub on_event: Box<dyn Fn(ConnectEvent) + Send + Sync>,
 }
 
 struct Attempt {
@@ -384,364 +356,6 @@ impl Accounts {
         })
     }
 
-    /// Refreshes now, even when the token is still fresh ("Refresh now").
-    pub async fn refresh(&self, id: &str) -> Result<Served, Error> {
-        let provider = self.provider_ready(id).await?;
-        let creds = self.credentials(&provider).await?;
-        self.refresh_locked(&provider, &creds, Need::Now).await
-    }
-
-    /// Refreshes when the background schedule says it is due.
-    pub async fn refresh_if_due(&self, id: &str, now: u64) -> Result<Option<Served>, Error> {
-        let Some(set) = self.store.load_token(id).await? else {
-            return Ok(None);
-        };
-        let due = set.needs_reconnect.is_none()
-            && set.refresh_token.is_some()
-            && set.refresh_due_at().is_some_and(|at| at <= now);
-        if !due {
-            return Ok(None);
-        }
-        let provider = self.provider_ready(id).await?;
-        let creds = self.credentials(&provider).await?;
-        self.refresh_locked(&provider, &creds, Need::Due)
-            .await
-            .map(Some)
-    }
-
-    async fn refresh_locked(
-        &self,
-        provider: &Provider,
-        creds: &Credentials,
-        need: Need,
-    ) -> Result<Served, Error> {
-        let id = provider.id.as_str();
-        let _guard = self
-            .refresh_locks
-            .acquire(&self.config_dir.join("locks"), id)
-            .await;
-        // Another task or process may have refreshed (and rotated) while we waited.
-        let Some(current) = self.store.load_token(id).await? else {
-            return Err(Error::NotConnected {
-                name: provider.name.clone(),
-                what_to_set: creds.what_to_set(provider),
-            });
-        };
-        if let Some(reason) = current.needs_reconnect.clone() {
-            return Err(needs_reconnect(provider, reason));
-        }
-        let now = unix_now();
-        // Re-checked with the caller's own rule: if another task or process
-        // refreshed meanwhile, the saved set already answers it.
-        let still_needed = match need {
-            Need::Now => true,
-            Need::Expiring => !current.is_fresh(now),
-            Need::Due => current.refresh_due_at().is_some_and(|at| at <= now),
-        };
-        if !still_needed {
-            return Ok(Served {
-                access_token: current.access_token,
-                method: Method::SavedToken,
-            });
-        }
-        let Some(refresh_token) = current.refresh_token.clone() else {
-            if let Some(grant) = creds.unattended(provider) {
-                let set = self.unattended_grant(provider, creds, grant, now).await?;
-                return self
-                    .save_new(provider, set, Method::ClientCredentials)
-                    .await;
-            }
-            return Err(needs_reconnect(
-                provider,
-                "This sign-in cannot be renewed automatically.".to_owned(),
-            ));
-        };
-        tracing::info!(service = id, "refreshing");
-        let request =
-            flow::token_request(provider, &self.env, creds, Grant::Refresh(refresh_token))
-                .map_err(Error::Config)?;
-        // Sent once: if the answer is lost, the next call re-reads the store
-        // under the lock instead of replaying a possibly rotated refresh token.
-        let answer = flow::send(self.http()?, request)
-            .await
-            .map_err(|source| Error::Network {
-                name: provider.name.clone(),
-                source,
-            })?;
-        rate_limited(provider, &answer)?;
-        let response = match token_response::parse(
-            answer.status,
-            answer.content_type.as_deref(),
-            &answer.body,
-        ) {
-            Ok(response) => response,
-            Err(e) if e.means_reconnect() => {
-                let reason = "The service no longer accepts Authdeck's saved sign-in (it may have been revoked, expired after a long time unused, or replaced by a newer sign-in).".to_owned();
-                let mut marked = current;
-                marked.needs_reconnect = Some(reason.clone());
-                if let Err(save_error) = self.store.save_token(id, &marked).await {
-                    tracing::warn!(service = id, error = %save_error, "could not mark needs-reconnect");
-                }
-                return Err(needs_reconnect(provider, reason));
-            }
-            Err(source) => {
-                return Err(Error::Token {
-                    name: provider.name.clone(),
-                    source,
-                })
-            }
-        };
-        let set = refreshed_set(current, response, now);
-        self.save_new(provider, set, Method::Refreshed).await
-    }
-
-    /// Saves a new token set before anyone can use it; on failure the old set stays.
-    async fn save_new(
-        &self,
-        provider: &Provider,
-        set: TokenSet,
-        method: Method,
-    ) -> Result<Served, Error> {
-        self.store
-            .save_token(&provider.id, &set)
-            .await
-            .map_err(|source| Error::SaveFailed {
-                name: provider.name.clone(),
-                source,
-            })?;
-        Ok(Served {
-            access_token: set.access_token,
-            method,
-        })
-    }
-
-    async fn unattended_grant(
-        &self,
-        provider: &Provider,
-        creds: &Credentials,
-        grant: Unattended,
-        now: u64,
-    ) -> Result<TokenSet, Error> {
-        let grant = match grant {
-            Unattended::AccountCredentials => Grant::AccountCredentials {
-                account_id: creds.account_id().unwrap_or_default().to_owned(),
-            },
-            Unattended::ClientCredentials => Grant::ClientCredentials,
-        };
-        let request =
-            flow::token_request(provider, &self.env, creds, grant).map_err(Error::Config)?;
-        let response = self.exchange(provider, request).await?;
-        let mut set = new_set(provider, response, Method::ClientCredentials, now);
-        set.account = Some("Server-to-Server app".to_owned());
-        Ok(set)
-    }
-
-    async fn exchange(
-        &self,
-        provider: &Provider,
-        request: flow::PreparedRequest,
-    ) -> Result<TokenResponse, Error> {
-        let answer = flow::send(self.http()?, request)
-            .await
-            .map_err(|source| Error::Network {
-                name: provider.name.clone(),
-                source,
-            })?;
-        rate_limited(provider, &answer)?;
-        token_response::parse(answer.status, answer.content_type.as_deref(), &answer.body).map_err(
-            |source| Error::Token {
-                name: provider.name.clone(),
-                source,
-            },
-        )
-    }
-
-    // ----- connect -------------------------------------------------------
-
-    /// Connects a service: a grant without a person when one is set up, else
-    /// the browser sign-in with PKCE over a one-shot loopback listener.
-    pub async fn connect(&self, id: &str, options: ConnectOptions) -> Result<Served, Error> {
-        let provider = self.provider_ready(id).await?;
-        let _attempt = AttemptGuard::register(self, &provider)?;
-        let creds = self.credentials(&provider).await?;
-        if let Some(grant) = creds.unattended(&provider) {
-            let set = self
-                .unattended_grant(&provider, &creds, grant, unix_now())
-                .await?;
-            return self
-                .save_new(&provider, set, Method::ClientCredentials)
-                .await;
-        }
-        if !creds.can_sign_in(&provider) {
-            return Err(Error::NotConfigured {
-                name: provider.name.clone(),
-                what_to_set: creds.what_to_set(&provider),
-            });
-        }
-        let client_id = creds.client_id().unwrap_or_default().to_owned();
-        let listener = CallbackListener::bind(&ListenerConfig {
-            host: provider.redirect_host,
-            path: provider.redirect_path.clone(),
-            ports: provider.redirect_ports.clone(),
-        })?;
-        let redirect_uri = listener.redirect_uri().to_owned();
-        let verifier = provider.pkce.then(PkceVerifier::generate);
-        let state = generate_state();
-        let url = flow::authorize_url(
-            &provider,
-            &self.env,
-            &client_id,
-            &redirect_uri,
-            &state,
-            verifier.as_ref(),
-        )
-        .map_err(Error::Config)?;
-        self.set_attempt(id, listener.cancel_handle(), url.clone());
-        (options.on_event)(ConnectEvent::Url(url.clone()));
-        if options.open_browser {
-            if let Err(e) = browser::open(&url) {
-                (options.on_event)(ConnectEvent::BrowserFailed(e.to_string()));
-            }
-        }
-        let expected = Expected {
-            state,
-            issuer: provider.issuer.clone(),
-        };
-        let timeout = options.timeout;
-        let callback = tokio::task::spawn_blocking(move || listener.wait(&expected, timeout))
-            .await
-            .map_err(|e| {
-                Error::Other(format!("the sign-in listener stopped unexpectedly ({e})"))
-            })??;
-
-        let request = flow::token_request(
-            &provider,
-            &self.env,
-            &creds,
-            Grant::AuthorizationCode {
-                code: callback.code,
-                verifier,
-                redirect_uri,
-            },
-        )
-        .map_err(Error::Config)?;
-        let now = unix_now();
-        let response = self.exchange(&provider, request).await?;
-        let mut set = new_set(&provider, response, Method::OauthPkce, now);
-        set.account = self
-            .who_am_i(&provider, &set.access_token, &set.account)
-            .await;
-        self.save_new(&provider, set, Method::OauthPkce).await
-    }
-
-    /// The account's identity; a failure here never fails the connect.
-    async fn who_am_i(
-        &self,
-        provider: &Provider,
-        token: &AccessToken,
-        from_token: &Option<String>,
-    ) -> Option<String> {
-        if provider.userinfo_style == UserinfoStyle::FromTokenResponse || from_token.is_some() {
-            return from_token.clone();
-        }
-        let request = flow::userinfo_request(provider, &self.env, token)?;
-        match flow::send(self.http().ok()?, request).await {
-            Ok(answer) if (200..300).contains(&answer.status) => {
-                let value: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
-                flow::account_from(provider, &value)
-            }
-            Ok(answer) => {
-                tracing::warn!(service = %provider.id, status = answer.status, "who-am-i request refused");
-                None
-            }
-            Err(e) => {
-                tracing::warn!(service = %provider.id, error = %e, "who-am-i request failed");
-                None
-            }
-        }
-    }
-
-    /// Cancels a connect attempt in flight. Returns whether there was one.
-    pub fn cancel(&self, id: &str) -> bool {
-        let attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        match attempts.get(id).and_then(|a| a.cancel.clone()) {
-            Some(handle) => {
-                handle.cancel();
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// `Some(url)` while a connect attempt runs (the url once it exists).
-    pub fn attempt_url(&self, id: &str) -> Option<Option<String>> {
-        let attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        attempts.get(id).map(|a| a.url.clone())
-    }
-
-    fn set_attempt(&self, id: &str, cancel: CancelHandle, url: String) {
-        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(attempt) = attempts.get_mut(id) {
-            attempt.cancel = Some(cancel);
-            attempt.url = Some(url);
-        }
-    }
-
-    // ----- logout --------------------------------------------------------
-
-    /// Revokes at the service when it can, then deletes locally — the local
-    /// delete happens even when revocation fails.
-    pub async fn logout(&self, id: &str) -> Result<LogoutOutcome, Error> {
-        let provider = self.provider(id)?.clone();
-        let set = self.store.load_token(id).await?;
-        let creds = self.credentials(&provider).await?;
-        let Some(set) = set else {
-            let message = match &creds.api_key {
-                Some((_, var)) => format!("Authdeck is using {var} from your environment for {}. Remove that variable to stop using it.", provider.name),
-                None => format!("{} was not connected; nothing to do.", provider.name),
-            };
-            return Ok(LogoutOutcome {
-                revocation: Revocation::NothingSaved,
-                message,
-            });
-        };
-        let revocation = match flow::revoke_request(&provider, &self.env, &creds, &set) {
-            None => Revocation::NotSupported,
-            Some(request) => match self.send_revocation(request).await {
-                Ok(answer) if (200..300).contains(&answer.status) => Revocation::Revoked,
-                Ok(answer) => Revocation::Failed(format!(
-                    "{} answered HTTP {} ({})",
-                    provider.name,
-                    answer.status,
-                    token_response::describe_body(answer.content_type.as_deref(), &answer.body)
-                )),
-                Err(e) => Revocation::Failed(e.to_string()),
-            },
-        };
-        self.store.delete_token(id).await?;
-        let name = &provider.name;
-        let message = match &revocation {
-            Revocation::Revoked => format!("Logged out of {name}: {name} cancelled Authdeck's access and the sign-in was removed from this computer."),
-            Revocation::NotSupported => format!("Logged out of {name} on this computer. {name} offers no way for apps to cancel access; you can remove Authdeck in your {name} account settings."),
-            Revocation::Failed(why) => format!("Removed the {name} sign-in from this computer, but {name} could not be told to cancel access ({why}). You can remove Authdeck in your {name} account settings."),
-            Revocation::NothingSaved => format!("{name} was not connected; nothing to do."),
-        };
-        Ok(LogoutOutcome {
-            revocation,
-            message,
-        })
-    }
-
-    async fn send_revocation(
-        &self,
-        request: flow::PreparedRequest,
-    ) -> Result<flow::Answer, String> {
-        let http = self.http().map_err(|e| e.to_string())?;
-        flow::send(http, request).await.map_err(|e| e.to_string())
-    }
-
-    // ----- setup ---------------------------------------------------------
-
     /// Saves client credentials for a service; `None` leaves a value unchanged,
     /// an empty string removes it.
     pub async fn save_client(
@@ -772,56 +386,6 @@ impl Accounts {
     pub async fn saved_client(&self, id: &str) -> Result<SavedClient, Error> {
         self.provider(id)?;
         Ok(self.store.load_client(id).await?)
-    }
-}
-
-/// Why a refresh is asked for; re-checked under the lock with the same rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Need {
-    /// "Refresh now": whatever the expiry.
-    Now,
-    /// A caller needs a token and the saved one is within a minute of expiry.
-    Expiring,
-    /// The background schedule: well ahead of expiry.
-    Due,
-}
-
-/// Registers a connect attempt; removes it when the attempt ends, however it ends.
-struct AttemptGuard<'a> {
-    accounts: &'a Accounts,
-    id: String,
-}
-
-impl<'a> AttemptGuard<'a> {
-    fn register(accounts: &'a Accounts, provider: &Provider) -> Result<Self, Error> {
-        let mut attempts = accounts.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        if attempts.contains_key(&provider.id) {
-            return Err(Error::AlreadyConnecting {
-                name: provider.name.clone(),
-            });
-        }
-        attempts.insert(
-            provider.id.clone(),
-            Attempt {
-                cancel: None,
-                url: None,
-            },
-        );
-        Ok(Self {
-            accounts,
-            id: provider.id.clone(),
-        })
-    }
-}
-
-impl Drop for AttemptGuard<'_> {
-    fn drop(&mut self) {
-        let mut attempts = self
-            .accounts
-            .attempts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        attempts.remove(&self.id);
     }
 }
 
@@ -860,23 +424,6 @@ pub fn new_set(provider: &Provider, response: TokenResponse, method: Method, now
     }
 }
 
-/// The set after a refresh: a rotated refresh token replaces the old one; a
-/// service that does not rotate (Google, Dropbox) keeps the old one valid.
-pub fn refreshed_set(old: TokenSet, response: TokenResponse, now: u64) -> TokenSet {
-    TokenSet {
-        expires_at: response.expires_in.map(|s| now.saturating_add(s)),
-        scopes: response.scopes.unwrap_or(old.scopes),
-        token_type: response.token_type.unwrap_or(old.token_type),
-        access_token: response.access_token,
-        refresh_token: response.refresh_token.or(old.refresh_token),
-        method: Method::Refreshed,
-        account: old.account,
-        obtained_at: old.obtained_at,
-        refreshed_at: Some(now),
-        needs_reconnect: None,
-    }
-}
-
 /// Plain words for how a connection was made.
 pub fn method_label(method: Method, env_var: Option<&str>) -> String {
     match method {
@@ -905,7 +452,7 @@ mod tests {
     use crate::core::secret::RefreshToken;
 
     fn response(json: &str) -> TokenResponse {
-        token_response::parse(200, Some("application/json"), json.as_bytes()).unwrap()
+        crate::core::token_response::parse(200, Some("application/json"), json.as_bytes()).unwrap()
     }
 
     fn old() -> TokenSet {

@@ -1,0 +1,218 @@
+//! Refreshing without losing anyone. Rotating services kill a refresh token
+//! once it is used, so: one refresh per service at a time (in this process
+//! and across processes), the store re-read under the lock with the caller's
+//! own rule, the request sent once and never replayed, the new set saved
+//! before it is returned (a failed save keeps the old one), and a refused
+//! refresh token marks the service "needs reconnect" instead of deleting it.
+
+use super::{needs_reconnect, new_set, rate_limited, Accounts, Served};
+use crate::core::credentials::{Credentials, Unattended};
+use crate::core::error::Error;
+use crate::core::flow::{self, Grant};
+use crate::core::provider::Provider;
+use crate::core::token::{unix_now, Method, TokenSet};
+use crate::core::token_response::{self, TokenResponse};
+
+/// Why a refresh is asked for; re-checked under the lock with the same rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Need {
+    /// "Refresh now": whatever the expiry.
+    Now,
+    /// A caller needs a token and the saved one is within a minute of expiry.
+    Expiring,
+    /// The background schedule: well ahead of expiry.
+    Due,
+}
+
+impl Accounts {
+    /// Refreshes now, even when the token is still fresh ("Refresh now").
+    pub async fn refresh(&self, id: &str) -> Result<Served, Error> {
+        let provider = self.provider_ready(id).await?;
+        let creds = self.credentials(&provider).await?;
+        self.refresh_locked(&provider, &creds, Need::Now).await
+    }
+
+    /// Refreshes when the background schedule says it is due.
+    pub async fn refresh_if_due(&self, id: &str, now: u64) -> Result<Option<Served>, Error> {
+        let Some(set) = self.store.load_token(id).await? else {
+            return Ok(None);
+        };
+        let due = set.needs_reconnect.is_none()
+            && set.refresh_token.is_some()
+            && set.refresh_due_at().is_some_and(|at| at <= now);
+        if !due {
+            return Ok(None);
+        }
+        let provider = self.provider_ready(id).await?;
+        let creds = self.credentials(&provider).await?;
+        self.refresh_locked(&provider, &creds, Need::Due)
+            .await
+            .map(Some)
+    }
+
+    pub(super) async fn refresh_locked(
+        &self,
+        provider: &Provider,
+        creds: &Credentials,
+        need: Need,
+    ) -> Result<Served, Error> {
+        let id = provider.id.as_str();
+        let _guard = self
+            .refresh_locks
+            .acquire(&self.config_dir.join("locks"), id)
+            .await;
+        // Another task or process may have refreshed (and rotated) while we waited.
+        let Some(current) = self.store.load_token(id).await? else {
+            return Err(Error::NotConnected {
+                name: provider.name.clone(),
+                what_to_set: creds.what_to_set(provider),
+            });
+        };
+        if let Some(reason) = current.needs_reconnect.clone() {
+            return Err(needs_reconnect(provider, reason));
+        }
+        let now = unix_now();
+        // Re-checked with the caller's own rule: if another task or process
+        // refreshed meanwhile, the saved set already answers it.
+        let still_needed = match need {
+            Need::Now => true,
+            Need::Expiring => !current.is_fresh(now),
+            Need::Due => current.refresh_due_at().is_some_and(|at| at <= now),
+        };
+        if !still_needed {
+            return Ok(Served {
+                access_token: current.access_token,
+                method: Method::SavedToken,
+            });
+        }
+        let Some(refresh_token) = current.refresh_token.clone() else {
+            if let Some(grant) = creds.unattended(provider) {
+                let set = self.unattended_grant(provider, creds, grant, now).await?;
+                return self
+                    .save_new(provider, set, Method::ClientCredentials)
+                    .await;
+            }
+            return Err(needs_reconnect(
+                provider,
+                "This sign-in cannot be renewed automatically.".to_owned(),
+            ));
+        };
+        tracing::info!(service = id, "refreshing");
+        let request =
+            flow::token_request(provider, &self.env, creds, Grant::Refresh(refresh_token))
+                .map_err(Error::Config)?;
+        // Sent once: if the answer is lost, the next call re-reads the store
+        // under the lock instead of replaying a possibly rotated refresh token.
+        let answer = flow::send(self.http()?, request)
+            .await
+            .map_err(|source| Error::Network {
+                name: provider.name.clone(),
+                source,
+            })?;
+        rate_limited(provider, &answer)?;
+        let response = match token_response::parse(
+            answer.status,
+            answer.content_type.as_deref(),
+            &answer.body,
+        ) {
+            Ok(response) => response,
+            Err(e) if e.means_reconnect() => {
+                let reason = "The service no longer accepts Authdeck's saved sign-in (it may have been revoked, expired after a long time unused, or replaced by a newer sign-in).".to_owned();
+                let mut marked = current;
+                marked.needs_reconnect = Some(reason.clone());
+                if let Err(save_error) = self.store.save_token(id, &marked).await {
+                    tracing::warn!(service = id, error = %save_error, "could not mark needs-reconnect");
+                }
+                return Err(needs_reconnect(provider, reason));
+            }
+            Err(source) => {
+                return Err(Error::Token {
+                    name: provider.name.clone(),
+                    source,
+                })
+            }
+        };
+        let set = refreshed_set(current, response, now);
+        self.save_new(provider, set, Method::Refreshed).await
+    }
+
+    /// Saves a new token set before anyone can use it; on failure the old set stays.
+    pub(super) async fn save_new(
+        &self,
+        provider: &Provider,
+        set: TokenSet,
+        method: Method,
+    ) -> Result<Served, Error> {
+        self.store
+            .save_token(&provider.id, &set)
+            .await
+            .map_err(|source| Error::SaveFailed {
+                name: provider.name.clone(),
+                source,
+            })?;
+        Ok(Served {
+            access_token: set.access_token,
+            method,
+        })
+    }
+
+    pub(super) async fn unattended_grant(
+        &self,
+        provider: &Provider,
+        creds: &Credentials,
+        grant: Unattended,
+        now: u64,
+    ) -> Result<TokenSet, Error> {
+        let grant = match grant {
+            Unattended::AccountCredentials => Grant::AccountCredentials {
+                account_id: creds.account_id().unwrap_or_default().to_owned(),
+            },
+            Unattended::ClientCredentials => Grant::ClientCredentials,
+        };
+        let request =
+            flow::token_request(provider, &self.env, creds, grant).map_err(Error::Config)?;
+        let response = self.exchange(provider, request).await?;
+        let mut set = new_set(provider, response, Method::ClientCredentials, now);
+        set.account = Some("Server-to-Server app".to_owned());
+        Ok(set)
+    }
+
+    pub(super) async fn exchange(
+        &self,
+        provider: &Provider,
+        request: flow::PreparedRequest,
+    ) -> Result<TokenResponse, Error> {
+        let answer = flow::send(self.http()?, request)
+            .await
+            .map_err(|source| Error::Network {
+                name: provider.name.clone(),
+                source,
+            })?;
+        rate_limited(provider, &answer)?;
+        token_response::parse(answer.status, answer.content_type.as_deref(), &answer.body).map_err(
+            |source| Error::Token {
+                name: provider.name.clone(),
+                source,
+            },
+        )
+    }
+
+    // ----- setup ---------------------------------------------------------
+}
+
+/// The set after a refresh: a rotated refresh token replaces the old one; a
+/// service that does not rotate (Google, Dropbox) keeps the old one valid.
+pub fn refreshed_set(old: TokenSet, response: TokenResponse, now: u64) -> TokenSet {
+    TokenSet {
+        expires_at: response.expires_in.map(|s| now.saturating_add(s)),
+        scopes: response.scopes.unwrap_or(old.scopes),
+        token_type: response.token_type.unwrap_or(old.token_type),
+        access_token: response.access_token,
+        refresh_token: response.refresh_token.or(old.refresh_token),
+        method: Method::Refreshed,
+        account: old.account,
+        obtained_at: old.obtained_at,
+        refreshed_at: Some(now),
+        needs_reconnect: None,
+    }
+}
