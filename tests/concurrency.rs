@@ -58,6 +58,16 @@ impl Setup {
         secret_tool::store_token(&self.test.keyring_service, "zoom", &record);
     }
 
+    /// `authdeck token zoom` as its own process, racing whatever runs here.
+    fn cli_token(&self) -> std::process::Output {
+        std::process::Command::new(support::cli::authdeck_path())
+            .args(["token", "zoom"])
+            .envs(self.test.app_env())
+            .envs(self.fake.credentials_env())
+            .output()
+            .unwrap()
+    }
+
     fn saved_refresh_token(&self) -> Option<String> {
         secret_tool::token_record(&self.test.keyring_service, "zoom")
             .and_then(|r| r["refresh_token"].as_str().map(str::to_owned))
@@ -119,14 +129,7 @@ fn the_app_engine_and_the_cli_refreshing_together_make_one_refresh() {
     let (app_result, cli) = std::thread::scope(|scope| {
         // The app's background refresher path.
         let app = scope.spawn(|| rt.block_on(engine.refresh_if_due("zoom", unix_now())));
-        let cli = scope.spawn(|| {
-            std::process::Command::new(support::cli::authdeck_path())
-                .args(["token", "zoom"])
-                .envs(s.test.app_env())
-                .envs(s.fake.credentials_env())
-                .output()
-                .unwrap()
-        });
+        let cli = scope.spawn(|| s.cli_token());
         (app.join().unwrap(), cli.join().unwrap())
     });
     assert!(cli.status.success(), "{cli:?}");
@@ -151,14 +154,7 @@ fn rounds_of_concurrent_refreshes_never_lose_a_rotated_token() {
         record["expires_at"] = serde_json::json!(1);
         secret_tool::store_token(&s.test.keyring_service, "zoom", &record);
         std::thread::scope(|scope| {
-            let cli = scope.spawn(|| {
-                std::process::Command::new(support::cli::authdeck_path())
-                    .args(["token", "zoom"])
-                    .envs(s.test.app_env())
-                    .envs(s.fake.credentials_env())
-                    .output()
-                    .unwrap()
-            });
+            let cli = scope.spawn(|| s.cli_token());
             rt.block_on(async {
                 let tasks: Vec<_> = (0..10)
                     .map(|_| {
