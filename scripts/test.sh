@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite, as CI runs it: dependencies, format, lints, build, then every
 # test inside a private D-Bus session with its own gnome-keyring and X server
-# (scripts/test-session.sh). Arguments replace the default
+# (scripts/session.sh). Arguments replace the default
 # `cargo test --all-targets -- --test-threads=2`, e.g.
 # `bash scripts/test.sh --test window -- --nocapture`.
 set -euo pipefail
@@ -54,5 +54,11 @@ cargo build --bins --examples
 end_phase
 
 start_phase "cargo test (private D-Bus + gnome-keyring + Xvfb)"
-dbus-run-session -- bash scripts/test-session.sh "$@" </dev/null
+if [ "$#" -gt 0 ]; then
+  # A developer's own selection, e.g. `--test window -- stored_token`.
+  dbus-run-session -- bash scripts/session.sh cargo test "$@" </dev/null
+else
+  # Two threads: on 2 cores each window test runs an app plus WebKit; more only slows them.
+  dbus-run-session -- bash scripts/session.sh cargo test --all-targets -- --test-threads=2 </dev/null
+fi
 end_phase

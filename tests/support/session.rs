@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rand::Rng;
 
-/// Panics unless the test runs inside `scripts/test-session.sh`, which provides the
+/// Panics unless the test runs inside `scripts/session.sh` (started by `scripts/test.sh`), which provides the
 /// private D-Bus, the unlocked gnome-keyring and the Xvfb display. Without it a
 /// keyring test would write into the developer's real keyring, and a window test
 /// would open on their screen or fail obscurely.

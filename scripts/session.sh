@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Runs `cargo test --all-targets` against real parts that belong to this run only:
-# an unlocked gnome-keyring on the private session bus that scripts/test.sh
+# Runs the command given as arguments (the test suite, the bench) against real
+# parts that belong to this run only: an unlocked gnome-keyring on the private
+# session bus that the caller started with dbus-run-session
 # started with dbus-run-session, and an Xvfb display. Nothing touches the
 # developer's own keyring, config, caches or screen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
-  echo "No session bus: run this through scripts/test.sh (it wraps it in dbus-run-session)." >&2
+  echo "No session bus: run this through scripts/test.sh or scripts/bench.sh (they wrap it in dbus-run-session)." >&2
   exit 1
+fi
+if [ "$#" -eq 0 ]; then
+  echo "usage: dbus-run-session -- bash scripts/session.sh COMMAND [ARGS...]" >&2
+  exit 2
 fi
 
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/authdeck-test.XXXXXX")"
@@ -87,11 +92,8 @@ export NO_PROXY=127.0.0.1,localhost
 export no_proxy=127.0.0.1,localhost
 export AUTHDECK_TEST_SESSION=1
 
-echo "test session: DISPLAY=$DISPLAY, keyring on $DBUS_SESSION_BUS_ADDRESS, scratch $scratch"
-if [ "$#" -gt 0 ]; then
-  # A developer's own selection, e.g. `--test window -- stored_token`.
-  cargo test "$@"
-else
-  # Two threads: on 2 cores each window test runs an app plus WebKit; more only slows them.
-  cargo test --all-targets -- --test-threads=2
-fi
+# Where the command may keep files for this run (removed afterwards).
+export AUTHDECK_SESSION_SCRATCH="$scratch"
+
+echo "session: DISPLAY=$DISPLAY, keyring on $DBUS_SESSION_BUS_ADDRESS, scratch $scratch" >&2
+"$@"

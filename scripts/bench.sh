@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The benchmark (not part of the test suite's pass/fail): builds the release app
+# and a Tauri 2 hello-world baseline in the same run, then measures, each figure
+# the median of repeated runs with both sides of every ratio interleaved:
+#   1. cold start to the dashboard painted under Xvfb, against the baseline;
+#   2. memory of the whole process tree (sum of PSS) 5 s after start, against it;
+#   3. the size of the stripped release binary;
+#   4. a full PKCE `authdeck connect` against google-auth-oauthlib's
+#      InstalledAppFlow, same loopback fake provider, same scripted browser;
+#   5. `authdeck status --json` with six connected services in a real Secret Service;
+#   6. the token() hot path, and 100 concurrent callers on an expired token.
+# Writes target/bench/results.json and target/bench/table.md and prints the table.
+# Nothing leaves the machine: every server is on 127.0.0.1.
+#
+# Installs what it needs, only when missing: Debian packages (apt-get), and a
+# Python venv under target/bench-venv with google-auth-oauthlib from PyPI.
+# Run counts: BENCH_WINDOW_RUNS (7), BENCH_CONNECT_RUNS (15), BENCH_STATUS_RUNS (30).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CI="${CI:-}"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+bench_start=$(date +%s)
+phase_name=""
+phase_start=0
+start_phase() {
+  phase_name="$1"
+  phase_start=$(date +%s)
+  echo "==> $phase_name" >&2
+}
+end_phase() {
+  echo "<== $phase_name: $(($(date +%s) - phase_start)) s" >&2
+  phase_name=""
+}
+on_exit() {
+  local rc=$?
+  if [ "$rc" -ne 0 ] && [ -n "$phase_name" ]; then
+    echo "FAILED in phase '$phase_name' after $(($(date +%s) - phase_start)) s (exit $rc)" >&2
+  fi
+  echo "bench total: $(($(date +%s) - bench_start)) s" >&2
+}
+trap on_exit EXIT
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo not found: install the Rust toolchain first (https://rustup.rs), then run this again." >&2
+  exit 1
+fi
+
+# ----- Debian packages -----------------------------------------------------------
+start_phase "install dependencies"
+# Build: WebKitGTK 4.1 (+GTK 3, libsoup 3), OpenSSL, D-Bus. Window: Xvfb, ImageMagick
+# (the final frames as PNG). Keyring: session bus, gnome-keyring, secret-tool.
+# Python for the InstalledAppFlow side.
+packages=(
+  build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libdbus-1-dev
+  xvfb x11-utils imagemagick
+  dbus gnome-keyring libsecret-tools procps
+)
+if ! command -v python3 >/dev/null 2>&1; then
+  packages+=(python3)
+fi
+# Debian's python3 makes venvs only with python3-venv (ensurepip).
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  packages+=(python3-venv)
+fi
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+  echo "The bench installs packages on Debian or Ubuntu only; install these by hand: ${packages[*]}" >&2
+  exit 1
+fi
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo -n "$@"
+  else
+    echo "Need root to install Debian packages, and sudo is not available: run this script as root." >&2
+    exit 1
+  fi
+}
+missing=()
+for pkg in "${packages[@]}"; do
+  if [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)" != "installed" ]; then
+    missing+=("$pkg")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}" >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# google-auth-oauthlib from PyPI, in a venv of the bench's own.
+venv=target/bench-venv
+if ! "$venv/bin/python" -c 'import google_auth_oauthlib.flow' >/dev/null 2>&1; then
+  echo "creating $venv with google-auth-oauthlib" >&2
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check 'google-auth-oauthlib>=1,<2'
+fi
+# Bytecode caches, as any installed Python program has them (this machine sets
+# PYTHONDONTWRITEBYTECODE, which would otherwise make every run compile its imports).
+"$venv/bin/python" -m compileall -q "$venv/lib" >/dev/null 2>&1 || true
+oauthlib_version="$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("google-auth-oauthlib"))')"
+echo "google-auth-oauthlib $oauthlib_version" >&2
+end_phase
+
+# ----- builds ----------------------------------------------------------------------
+start_phase "cargo build --release --features custom-protocol (Authdeck)"
+cargo build --release --features custom-protocol
+end_phase
+
+start_phase "cargo build --release (scripted-browser, fake-provider, bench-token examples)"
+cargo build --release --features custom-protocol \
+  --example scripted-browser --example fake-provider --example bench-token
+end_phase
+
+start_phase "cargo build --release (Tauri 2 hello-world baseline)"
+# Same versions as Authdeck's lock where the two share crates, so both are built
+# from the same sources and the shared ones are compiled once (same target dir).
+if [ ! -f scripts/bench/hello/Cargo.lock ]; then
+  cp Cargo.lock scripts/bench/hello/Cargo.lock
+fi
+cargo build --release --features custom-protocol \
+  --manifest-path scripts/bench/hello/Cargo.toml --target-dir target
+end_phase
+
+start_phase "cargo build --release (bench runner)"
+cargo build --release --manifest-path scripts/bench/runner/Cargo.toml \
+  --target-dir target/bench/runner-target
+end_phase
+
+# ----- measure ---------------------------------------------------------------------
+start_phase "measure (private D-Bus + gnome-keyring + Xvfb)"
+out=target/bench
+mkdir -p "$out"
+rm -f "$out"/*.ppm "$out"/*.png
+# The runner keeps its frames and logs in the session's scratch dir.
+dbus-run-session -- bash scripts/session.sh \
+  bash -c 'exec "$@" --scratch "$AUTHDECK_SESSION_SCRATCH"' runner \
+  target/bench/runner-target/release/authdeck-bench \
+  --app "$PWD/target/release/authdeck" \
+  --baseline "$PWD/target/release/authdeck-bench-hello" \
+  --browser "$PWD/target/release/examples/scripted-browser" \
+  --browser-launcher "$PWD/scripts/bench/browser.sh" \
+  --fake "$PWD/target/release/examples/fake-provider" \
+  --bench-token "$PWD/target/release/examples/bench-token" \
+  --python "$PWD/$venv/bin/python" \
+  --flow-driver "$PWD/scripts/bench/installed_app_flow.py" \
+  --out "$PWD/$out" \
+  --date "$(date -u +%F)" \
+  --window-runs "${BENCH_WINDOW_RUNS:-7}" \
+  --connect-runs "${BENCH_CONNECT_RUNS:-15}" \
+  --status-runs "${BENCH_STATUS_RUNS:-30}" \
+  </dev/null
+end_phase
+
+# The final frame of the first launch of each app, to look at.
+if convert -version 2>/dev/null | grep -q ImageMagick; then
+  for ppm in "$out"/*.ppm; do
+    [ -e "$ppm" ] && convert "$ppm" "${ppm%.ppm}.png" && rm -f "$ppm"
+  done
+fi
+echo "results: $out/results.json, table: $out/table.md" >&2
