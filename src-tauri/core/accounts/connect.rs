@@ -74,6 +74,11 @@ impl Accounts {
                 (options.on_event)(ConnectEvent::BrowserFailed(e.to_string()));
             }
         }
+        // Set up TLS (reading the system's certificates takes tens of ms)
+        // while the person is in the browser, not after they come back.
+        if let Err(e) = self.http() {
+            tracing::warn!(error = %e, "the HTTPS client could not start");
+        }
         let expected = Expected {
             state,
             issuer: provider.issuer.clone(),
