@@ -233,8 +233,8 @@ pub struct CallbackListener {
     server: Server,
     addr: SocketAddr,
     redirect_uri: String,
-    /// The request path that counts as the callback ("/" for a bare host URI).
-    callback_path: String,
+    /// Checked once at bind, so `answer` compares with a path known to be valid.
+    callback_path: CallbackPath,
     /// Shared with every `CancelHandle`; an atomic because the handle is used from
     /// another thread while `wait` blocks this one.
     cancelled: Arc<AtomicBool>,
@@ -254,7 +254,7 @@ impl CallbackListener {
     /// involved). Fixed ports are tried in order; if none is free the error names
     /// them.
     pub fn bind(config: &ListenerConfig) -> Result<Self, LoopbackError> {
-        let callback_path = callback_path(&config.path)?;
+        let callback_path = CallbackPath::new(&config.path)?;
         let listener = bind_listener(&config.ports)?;
         let addr = listener
             .local_addr()
@@ -356,7 +356,7 @@ impl CallbackListener {
         expected: &Expected,
     ) -> Option<Result<Callback, LoopbackError>> {
         let url = request.url();
-        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        let path = url.split_once('?').map_or(url, |(path, _)| path);
         // Path only, and shortened: the query holds the code and state.
         tracing::debug!(
             method = %request.method(),
@@ -364,43 +364,111 @@ impl CallbackListener {
             "request on the callback listener"
         );
 
+        // The peer is known only here, on the socket; everything after it is
+        // decided by `answer`, which the fuzz target drives without one.
         if !is_local(request.remote_addr()) {
-            respond(request, &Page::forbidden());
+            let head_only = *request.method() == Method::Head;
+            respond(request, Page::forbidden().to_http(head_only));
             return None;
         }
-        if url.len() > MAX_URL_LEN {
-            respond(request, &Page::too_long());
-            return None;
-        }
-        if path != self.callback_path {
-            respond(request, &Page::not_found());
-            return None;
-        }
-        if *request.method() != Method::Get {
-            respond(request, &Page::method_not_allowed());
-            return None;
-        }
-
-        let outcome = judge(query, expected);
-        respond(request, &Page::for_outcome(&outcome));
-        Some(outcome)
+        let answer = answer(
+            &self.callback_path,
+            request.method().as_str(),
+            url,
+            expected,
+        );
+        respond(request, answer.to_http());
+        answer.into_outcome()
     }
 }
 
-fn callback_path(path: &str) -> Result<String, LoopbackError> {
-    if path.is_empty() {
-        return Ok("/".to_owned());
+/// The request path that counts as the callback, checked once when the listener
+/// opens: the configured path, or "/" for a bare `http://127.0.0.1:PORT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackPath(String);
+
+impl CallbackPath {
+    /// Checks a configured redirect path (see [`ListenerConfig::path`]).
+    pub fn new(configured: &str) -> Result<Self, LoopbackError> {
+        if configured.is_empty() {
+            return Ok(Self("/".to_owned()));
+        }
+        let valid = configured.starts_with('/')
+            && configured
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || PATH_PUNCTUATION.contains(&b));
+        if valid {
+            Ok(Self(configured.to_owned()))
+        } else {
+            Err(LoopbackError::InvalidPath {
+                path: configured.to_owned(),
+            })
+        }
     }
-    let valid = path.starts_with('/')
-        && path
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || PATH_PUNCTUATION.contains(&b));
-    if valid {
-        Ok(path.to_owned())
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How the listener answers one request from a local peer: the page to send and,
+/// when the request was the callback, how the attempt ends.
+#[derive(Debug)]
+pub struct Answer {
+    page: Page,
+    /// HEAD gets the head of the response without the page.
+    head_only: bool,
+    outcome: Option<Result<Callback, LoopbackError>>,
+}
+
+impl Answer {
+    /// The HTTP status of the response.
+    pub fn status(&self) -> u16 {
+        self.page.status
+    }
+
+    /// The HTML page (also for HEAD, which is sent only its head).
+    pub fn page(&self) -> String {
+        self.page.render()
+    }
+
+    /// The whole HTTP response exactly as written to the socket.
+    pub fn to_http(&self) -> Vec<u8> {
+        self.page.to_http(self.head_only)
+    }
+
+    /// `Some` ends the attempt with this outcome; `None` means "not the callback,
+    /// keep waiting".
+    pub fn outcome(&self) -> Option<&Result<Callback, LoopbackError>> {
+        self.outcome.as_ref()
+    }
+
+    pub fn into_outcome(self) -> Option<Result<Callback, LoopbackError>> {
+        self.outcome
+    }
+}
+
+/// Decides one request to the listener: length limit, path, method, then what the
+/// query means. `method` and `target` are the request line's method and target as
+/// received. Pure (no socket, no clock), so the live listener and the fuzz target
+/// run the same code.
+pub fn answer(path: &CallbackPath, method: &str, target: &str, expected: &Expected) -> Answer {
+    let head_only = method == "HEAD";
+    let (request_path, query) = target.split_once('?').unwrap_or((target, ""));
+    let (page, outcome) = if target.len() > MAX_URL_LEN {
+        (Page::too_long(), None)
+    } else if request_path != path.as_str() {
+        (Page::not_found(), None)
+    } else if method != "GET" {
+        (Page::method_not_allowed(), None)
     } else {
-        Err(LoopbackError::InvalidPath {
-            path: path.to_owned(),
-        })
+        let outcome = judge(query, expected);
+        (Page::for_outcome(&outcome), Some(outcome))
+    };
+    Answer {
+        page,
+        head_only,
+        outcome,
     }
 }
 
@@ -566,7 +634,7 @@ fn html_escape(text: &str) -> String {
 }
 
 /// The tone of a page, shown as the colour of its top border.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 enum Tone {
     Success,
     Problem,
@@ -575,6 +643,7 @@ enum Tone {
 
 /// One small page answered to the browser. Text fields are plain text; they are
 /// HTML-escaped when rendered.
+#[derive(Debug)]
 struct Page {
     status: u16,
     tone: Tone,
@@ -788,8 +857,7 @@ impl Page {
     }
 }
 
-fn respond(request: Request, page: &Page) {
-    let response = page.to_http(*request.method() == Method::Head);
+fn respond(request: Request, response: Vec<u8>) {
     if announces_body(&request) {
         respond_off_thread(request, response);
     } else {
@@ -1481,6 +1549,45 @@ mod tests {
     }
 
     #[test]
+    fn answer_checks_length_then_path_then_method_then_the_query() {
+        let path = CallbackPath::new("/callback").expect("valid path");
+        let s1 = expected("s1");
+        let long = format!("/elsewhere?{}", "a".repeat(MAX_URL_LEN));
+        let cases: [(&str, &str, u16, bool); 6] = [
+            ("POST", &long, 414, false),
+            ("GET", "/elsewhere?state=s1&code=c1", 404, false),
+            ("GET", "/callback/?state=s1&code=c1", 404, false),
+            ("get", "/callback?state=s1&code=c1", 405, false),
+            ("GET", "/callback?state=other&code=c1", 400, true),
+            ("GET", "/callback?state=s1&code=c1", 200, true),
+        ];
+        for (method, target, status, ends) in cases {
+            let answer = answer(&path, method, target, &s1);
+            assert_eq!(answer.status(), status, "{method} {target}");
+            assert_eq!(answer.outcome().is_some(), ends, "{method} {target}");
+        }
+        let accepted = answer(&path, "GET", "/callback?state=s1&code=c1", &s1);
+        let code = accepted
+            .into_outcome()
+            .expect("ends")
+            .expect("accepted")
+            .code;
+        assert_eq!(code.into_secret(), "c1");
+    }
+
+    #[test]
+    fn answer_to_head_is_the_head_without_the_page() {
+        let path = CallbackPath::new("").expect("empty means /");
+        assert_eq!(path.as_str(), "/");
+        let answer = answer(&path, "HEAD", "/?state=s1&code=c1", &expected("s1"));
+        assert_eq!(answer.status(), 405);
+        assert!(answer.outcome().is_none());
+        let http = String::from_utf8(answer.to_http()).expect("ascii");
+        assert!(http.ends_with("\r\n\r\n"), "{http}");
+        assert!(http.contains(&format!("Content-Length: {}", answer.page().len())));
+    }
+
+    #[test]
     fn only_loopback_peers_are_local() {
         let local: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
         let remote: SocketAddr = "192.168.1.10:5000".parse().expect("addr");
@@ -1619,6 +1726,11 @@ mod tests {
         let result = tracing::subscriber::with_default(subscriber, || {
             let listener = bind_default();
             let port = listener.port();
+            // Tests running in parallel hit the same log callsites with no
+            // subscriber; one registering a callsite while this subscriber is being
+            // installed can leave it cached as "never enabled" (flaky in about two
+            // runs of three). Recompute the cache now that this subscriber exists.
+            tracing::callsite::rebuild_interest_cache();
             let sender = thread::spawn(move || {
                 get(port, "/elsewhere?state=state-secret-1&code=code-secret-1");
                 get(port, "/callback?state=state-secret-1&code=code-secret-1");

@@ -190,12 +190,18 @@ fn is_secret_key(key: &str) -> bool {
 
 fn without_secrets(mut fields: Map<String, Value>) -> Map<String, Value> {
     fields.retain(|k, _| !is_secret_key(k));
-    for value in fields.values_mut() {
-        if let Value::Object(inner) = value {
-            *inner = without_secrets(std::mem::take(inner));
-        }
-    }
+    fields.values_mut().for_each(drop_nested_secrets);
     fields
+}
+
+/// Objects inside arrays hold fields too (`"accounts":[{"access_token":…}]`).
+/// Bounded: serde_json refuses nesting deeper than 128.
+fn drop_nested_secrets(value: &mut Value) {
+    match value {
+        Value::Object(inner) => *inner = without_secrets(std::mem::take(inner)),
+        Value::Array(items) => items.iter_mut().for_each(drop_nested_secrets),
+        _ => {}
+    }
 }
 
 /// A short, secret-free description of a body for error messages and logs.
@@ -324,6 +330,17 @@ mod tests {
         let shown = r.identity.to_string();
         assert!(shown.contains("ada@example.com") && shown.contains("Acme"));
         assert!(!shown.contains("\"s\"") && !shown.contains("refresh_token"));
+    }
+
+    #[test]
+    fn identity_drops_secrets_inside_arrays() {
+        // Found with the token_response fuzz target's leak check: objects inside
+        // arrays kept their token fields, so a response's Debug printed them.
+        let body = br#"{"access_token":"a","owner":[{"access_token":"LEAK1","name":"Ada"},[{"refresh_token":"LEAK2"}]]}"#;
+        let r = parse(200, JSON, body).unwrap();
+        let shown = format!("{} {r:?}", r.identity);
+        assert!(!shown.contains("LEAK"), "{shown}");
+        assert!(shown.contains("Ada"), "{shown}");
     }
 
     #[test]
