@@ -142,12 +142,14 @@ for target in "${targets[@]}"; do
     last=$(grep -E '^#[0-9]+' "$log" | grep ' cov: ' | tail -n 1 || true)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+    # libFuzzer's corpus (inputs that each add coverage) vs files kept on disk.
+    corp=$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' <<<"$last")
     # libFuzzer also writes slow-unit-* files; only these are findings.
     found=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" |
         grep -E '/(crash|timeout|oom|leak)-[^/]*$' || true)
     crashes=$(grep -c . <<<"$found" || true)
     echo "fuzz: $target: ${seconds}s, ${runs:-?} runs, cov ${cov:-?}, features ${ft:-?}," \
-        "corpus $(find "$corpus" -type f | wc -l) inputs, crashes $crashes"
+        "corpus ${corp:-?} inputs ($(find "$corpus" -type f | wc -l) files), crashes $crashes"
 
     if [ "$crashes" -gt 0 ]; then
         status=1
