@@ -49,46 +49,17 @@ fi
 
 # ----- Debian packages -----------------------------------------------------------
 start_phase "install dependencies"
-# Build: WebKitGTK 4.1 (+GTK 3, libsoup 3), OpenSSL, D-Bus. Window: Xvfb, ImageMagick
-# (the final frames as PNG). Keyring: session bus, gnome-keyring, secret-tool.
-# Python for the InstalledAppFlow side.
-packages=(
-  build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libdbus-1-dev
-  xvfb x11-utils imagemagick
-  dbus gnome-keyring libsecret-tools procps
-)
+# What the tests need (scripts/install-deps.sh), plus Python for the
+# InstalledAppFlow side.
+extra=()
 if ! command -v python3 >/dev/null 2>&1; then
-  packages+=(python3)
+  extra+=(python3)
 fi
 # Debian's python3 makes venvs only with python3-venv (ensurepip).
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
-  packages+=(python3-venv)
+  extra+=(python3-venv)
 fi
-if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
-  echo "The bench installs packages on Debian or Ubuntu only; install these by hand: ${packages[*]}" >&2
-  exit 1
-fi
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo -n "$@"
-  else
-    echo "Need root to install Debian packages, and sudo is not available: run this script as root." >&2
-    exit 1
-  fi
-}
-missing=()
-for pkg in "${packages[@]}"; do
-  if [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)" != "installed" ]; then
-    missing+=("$pkg")
-  fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "installing Debian packages: ${missing[*]}" >&2
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash scripts/install-deps.sh "${extra[@]}"
 
 # google-auth-oauthlib from PyPI, in a venv of the bench's own.
 venv=target/bench-venv

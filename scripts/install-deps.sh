@@ -2,7 +2,8 @@
 # Installs what Authdeck needs to build, run and test, and only what is missing:
 # the Debian packages (build, Xvfb window tests, Secret Service keyring tests),
 # the rustfmt/clippy components, and tauri-driver. Safe to run again: when
-# everything is present it says so and does nothing.
+# everything is present it says so and does nothing. Extra Debian package names
+# given as arguments are installed the same way (scripts/bench.sh adds Python).
 set -euo pipefail
 
 # Build: WebKitGTK 4.1 pulls GTK 3 and libsoup 3. Window tests: Xvfb, xdpyinfo,
@@ -12,6 +13,7 @@ packages=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libdbus-1-dev
   xvfb x11-utils imagemagick webkit2gtk-driver
   dbus gnome-keyring libsecret-tools procps
+  "$@"
 )
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -292,10 +292,9 @@ impl Accounts {
             status.state = State::NotConnected;
         } else {
             status.state = State::NotConfigured;
-            let missing = creds.missing_for_sign_in(provider);
             status
                 .message
-                .get_or_insert_with(|| format!("Needs {}.", join_words(&missing)));
+                .get_or_insert_with(|| creds.setup_needed(provider));
         }
         Ok(status)
     }
@@ -337,11 +336,8 @@ impl Accounts {
             ));
         }
         if let Some(grant) = creds.unattended(&provider) {
-            let set = self
-                .unattended_grant(&provider, &creds, grant, unix_now())
-                .await?;
             return self
-                .save_new(&provider, set, Method::ClientCredentials)
+                .unattended_grant(&provider, &creds, grant, unix_now())
                 .await;
         }
         if let Some((key, _)) = creds.api_key {
@@ -438,14 +434,6 @@ pub fn method_label(method: Method, env_var: Option<&str>) -> String {
     }
 }
 
-fn join_words(items: &[String]) -> String {
-    match items {
-        [] => "nothing".to_owned(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,14 +480,5 @@ mod tests {
         );
         assert_eq!(set.refresh_token.unwrap().secret(), "old-rt");
         assert_eq!(set.scopes, vec!["repo"]);
-    }
-
-    #[test]
-    fn words_are_joined_for_people() {
-        assert_eq!(
-            join_words(&["a".into(), "b".into(), "c".into()]),
-            "a, b and c"
-        );
-        assert_eq!(join_words(&["a".into()]), "a");
     }
 }

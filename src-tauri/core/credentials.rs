@@ -145,27 +145,33 @@ impl Credentials {
         self.can_sign_in(provider) || self.unattended(provider).is_some() || self.api_key.is_some()
     }
 
-    /// What is missing for a browser sign-in, in plain words.
-    pub fn missing_for_sign_in(&self, provider: &Provider) -> Vec<String> {
-        let mut missing = Vec::new();
+    /// What a person must do before a browser sign-in can work, as one
+    /// plain sentence; the environment variables come last, for scripts.
+    pub fn setup_needed(&self, provider: &Provider) -> String {
+        if provider.authorize_url.is_none() || provider.token_url.is_none() {
+            return "Needs its sign-in addresses (authorize_url and token_url) in providers.toml."
+                .to_owned();
+        }
+        let mut parts = Vec::new();
+        let mut vars = Vec::new();
         if self.client_id.is_none() {
-            missing.push(match &provider.client_id_env {
-                Some(env) => format!("a client ID (or {env})"),
-                None => "a client ID".to_owned(),
-            });
+            parts.push("a client ID");
+            vars.extend(provider.client_id_env.clone());
         }
         if provider.requires_client_secret && self.client_secret.is_none() {
-            missing.push(match &provider.client_secret_env {
-                Some(env) => format!("a client secret (or {env})"),
-                None => "a client secret".to_owned(),
-            });
+            parts.push("a client secret");
+            vars.extend(provider.client_secret_env.clone());
         }
-        if provider.authorize_url.is_none() || provider.token_url.is_none() {
-            missing.push(
-                "its sign-in addresses (authorize_url and token_url in providers.toml)".to_owned(),
-            );
-        }
-        missing
+        let env = if vars.is_empty() {
+            String::new()
+        } else {
+            format!(" (or set {})", vars.join(" and "))
+        };
+        format!(
+            "Needs a one-time setup: {} from {}'s developer site. Click Set up{env}.",
+            parts.join(" and "),
+            provider.name
+        )
     }
 
     /// Every way the service could be made to work, for "nothing works" errors.
@@ -275,6 +281,17 @@ mod tests {
         let d = provider("dropbox");
         assert!(!Credentials::resolve(&g, &SavedClient::default(), &env).can_sign_in(&g));
         assert!(Credentials::resolve(&d, &SavedClient::default(), &env).can_sign_in(&d));
+    }
+
+    #[test]
+    fn setup_message_is_a_plain_sentence_with_variables_last() {
+        let p = provider("google");
+        let text = Credentials::default().setup_needed(&p);
+        assert_eq!(
+            text,
+            "Needs a one-time setup: a client ID and a client secret from Google's developer site. \
+             Click Set up (or set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET)."
+        );
     }
 
     #[test]

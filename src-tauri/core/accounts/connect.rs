@@ -36,11 +36,8 @@ impl Accounts {
         let _attempt = AttemptGuard::register(self, &provider)?;
         let creds = self.credentials(&provider).await?;
         if let Some(grant) = creds.unattended(&provider) {
-            let set = self
-                .unattended_grant(&provider, &creds, grant, unix_now())
-                .await?;
             return self
-                .save_new(&provider, set, Method::ClientCredentials)
+                .unattended_grant(&provider, &creds, grant, unix_now())
                 .await;
         }
         if !creds.can_sign_in(&provider) {

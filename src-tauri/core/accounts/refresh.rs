@@ -87,10 +87,7 @@ impl Accounts {
         }
         let Some(refresh_token) = current.refresh_token.clone() else {
             if let Some(grant) = creds.unattended(provider) {
-                let set = self.unattended_grant(provider, creds, grant, now).await?;
-                return self
-                    .save_new(provider, set, Method::ClientCredentials)
-                    .await;
+                return self.unattended_grant(provider, creds, grant, now).await;
             }
             return Err(needs_reconnect(
                 provider,
@@ -156,13 +153,15 @@ impl Accounts {
         })
     }
 
+    /// A token without a person (Zoom Server-to-Server, `client_credentials`),
+    /// saved before it is handed out.
     pub(super) async fn unattended_grant(
         &self,
         provider: &Provider,
         creds: &Credentials,
         grant: Unattended,
         now: u64,
-    ) -> Result<TokenSet, Error> {
+    ) -> Result<Served, Error> {
         let grant = match grant {
             Unattended::AccountCredentials => Grant::AccountCredentials {
                 account_id: creds.account_id().unwrap_or_default().to_owned(),
@@ -174,7 +173,8 @@ impl Accounts {
         let response = self.exchange(provider, request).await?;
         let mut set = new_set(provider, response, Method::ClientCredentials, now);
         set.account = Some("Server-to-Server app".to_owned());
-        Ok(set)
+        self.save_new(provider, set, Method::ClientCredentials)
+            .await
     }
 
     pub(super) async fn exchange(
