@@ -159,7 +159,7 @@ impl SetupInfo {
             .console_url
             .as_deref()
             .unwrap_or("the service's developer console");
-        let instructions = format!(
+        let mut instructions = format!(
             "Create an app (an \"OAuth client\" for a desktop app) at {console}, then copy its client ID{} here.{} Authdeck keeps them in your keyring.",
             if provider.requires_client_secret { " and client secret" } else { "" },
             match &redirect_uri {
@@ -167,6 +167,10 @@ impl SetupInfo {
                 None => String::new(),
             }
         );
+        if let Some(note) = &provider.setup_note {
+            instructions.push(' ');
+            instructions.push_str(note);
+        }
         Self {
             service: provider.id.clone(),
             name: provider.name.clone(),
@@ -178,15 +182,14 @@ impl SetupInfo {
     }
 }
 
-/// The redirect address to register: exact for fixed-port services.
+/// The redirect address to register: exact for fixed-port services, where
+/// every fixed port is named so a busy first port does not break the sign-in.
 fn redirect_hint(provider: &Provider) -> Option<String> {
-    let host = match provider.redirect_host {
-        crate::core::loopback::RedirectHost::Loopback => "127.0.0.1",
-        crate::core::loopback::RedirectHost::Localhost => "localhost",
-    };
-    Some(match provider.redirect_ports.first() {
-        Some(port) => format!("http://{host}:{port}{}", provider.redirect_path),
-        None => format!("http://{host}{}", provider.redirect_path),
+    let addresses = provider.redirect_addresses();
+    let (first, rest) = addresses.split_first()?;
+    Some(match rest {
+        [] => first.clone(),
+        _ => format!("{first} (and also {})", rest.join(" and ")),
     })
 }
 

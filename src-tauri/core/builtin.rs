@@ -1,8 +1,9 @@
 //! The six services Authdeck ships with, as data.
 //!
-//! Every fact here comes from shared/PROVIDERS.md. A fact that file marks
-//! "verify" carries an `UNCONFIRMED` comment: it is believed, not proven, and
-//! lives here so it can change without touching the flow code.
+//! Every fact here is written up, with its source, in docs/providers.md (one
+//! section per service). A fact the services do not document carries an
+//! `UNCONFIRMED` comment: it is believed, not proven, and lives here so it can
+//! change without touching the flow code.
 //!
 //! Wire quirks that every provider can share are rules of the flow, not fields:
 //! the token request always sends `Accept: application/json` (GitHub answers
@@ -15,9 +16,8 @@
 //! the authorize URL (Notion). They are listed again next to each service below
 //! so this file stays the one place that tells what each service does.
 
-use crate::core::loopback::RedirectHost;
 use crate::core::provider::{
-    BodyFormat, Placeholder, Provider, RevokeStyle, TokenAuth, UserinfoStyle,
+    BodyFormat, Placeholder, Provider, RedirectHost, RevokeStyle, TokenAuth, UserinfoStyle,
 };
 
 /// Ports registered by the user for services that need an exact redirect URI.
@@ -143,7 +143,7 @@ fn dropbox() -> Provider {
         redirect_ports: FIXED_PORTS.to_vec(),
         token_auth: TokenAuth::Post,
         // Access tokens last about 4 hours; refresh tokens need this parameter.
-        // UNCONFIRMED: refresh tokens are believed not to rotate (PROVIDERS.md: verify).
+        // UNCONFIRMED: refresh tokens are believed not to rotate (docs/providers.md#dropbox).
         extra_authorize_params: pairs(&[("token_access_type", "offline")]),
         revoke_note: text("Dropbox will be told to cancel Authdeck's access."),
         ..builtin("dropbox", "Dropbox")
@@ -162,7 +162,8 @@ fn zoom() -> Provider {
         // so a new one is fetched when it expires.
         token_url: Some(text("https://zoom.us/oauth/token")),
         revoke_url: Some(text("https://zoom.us/oauth/revoke")),
-        revoke_style: RevokeStyle::FormTokenBasic,
+        // RFC 7009: authenticated like the token endpoint (Basic, below).
+        revoke_style: RevokeStyle::Rfc7009,
         userinfo_url: Some(text("https://api.zoom.us/v2/users/me")),
         userinfo_style: UserinfoStyle::GetBearer,
         account_fields: list(&["email", "display_name"]),
@@ -176,8 +177,14 @@ fn zoom() -> Provider {
         client_id_env: Some(text("ZOOM_CLIENT_ID")),
         client_secret_env: Some(text("ZOOM_CLIENT_SECRET")),
         account_id_env: Some(text("ZOOM_ACCOUNT_ID")),
-        // Confidential apps authenticate with Basic; a public client id needs none.
+        // Confidential apps authenticate with Basic; only the app's separate
+        // public-client ID signs in without a secret (docs/providers.md#zoom).
         requires_client_secret: false,
+        setup_note: Some(text(
+            "Zoom gives an app two client IDs: to sign in without a client secret, use \
+             the app's public-client ID; with the regular client ID, also enter the \
+             client secret.",
+        )),
         redirect_host: RedirectHost::Loopback,
         token_auth: TokenAuth::Basic,
         // Access tokens last 1 hour; refresh tokens rotate and the old one dies at
@@ -192,7 +199,7 @@ fn notion() -> Provider {
         color: text("#000000"),
         monogram: text("N"),
         console_url: Some(text("https://www.notion.so/my-integrations")),
-        // No device grant. PROVIDERS.md writes this URL with `?owner=user`; it lives in
+        // No device grant. Notion documents this URL with `?owner=user`; it lives in
         // extra_authorize_params instead so it is sent exactly once.
         authorize_url: Some(text("https://api.notion.com/v1/oauth/authorize")),
         token_url: Some(text("https://api.notion.com/v1/oauth/token")),
@@ -214,7 +221,9 @@ fn notion() -> Provider {
         api_key_env: Some(text("NOTION_API_KEY")),
         api_key_label: Some(text("Notion internal integration secret")),
         requires_client_secret: true,
-        redirect_host: RedirectHost::Loopback,
+        // Notion accepts plain-http redirect addresses only for `localhost`, not
+        // for 127.0.0.1 (docs/providers.md#notion).
+        redirect_host: RedirectHost::Localhost,
         // UNCONFIRMED: Notion does not document whether the port may differ from
         // the registered one, so the registered ports are used exactly.
         redirect_ports: FIXED_PORTS.to_vec(),
@@ -225,7 +234,7 @@ fn notion() -> Provider {
         extra_authorize_params: pairs(&[("owner", "user")]),
         extra_headers: pairs(&[("Notion-Version", "2022-06-28")]),
         // Refresh tokens rotate on every refresh.
-        // UNCONFIRMED: access token lifetime is unknown (PROVIDERS.md: verify), so
+        // UNCONFIRMED: access token lifetime is not documented (docs/providers.md#notion), so
         // only what `expires_in` says is stored.
         revoke_note: text("Notion will be told to cancel Authdeck's access."),
         ..builtin("notion", "Notion")
@@ -243,10 +252,12 @@ fn github() -> Provider {
         // Answers form-encoded unless asked for JSON, reports errors as HTTP 200,
         // and returns granted scopes comma-separated: rules of the flow, see top.
         token_url: Some(text("https://github.com/login/oauth/access_token")),
+        // The whole grant, not one token: with expiring tokens the refresh token
+        // dies too. DELETE, Basic id:secret, JSON {"access_token": ...} (which
+        // must still be valid); answers 204 (docs/providers.md#github).
         revoke_url: Some(text(
-            "https://api.github.com/applications/{client_id}/token",
+            "https://api.github.com/applications/{client_id}/grant",
         )),
-        // DELETE, Basic id:secret, JSON {"access_token": ...}; answers 204.
         revoke_style: RevokeStyle::JsonAccessTokenBasicDelete,
         userinfo_url: Some(text("https://api.github.com/user")),
         userinfo_style: UserinfoStyle::GetBearer,
@@ -265,8 +276,9 @@ fn github() -> Provider {
         requires_client_secret: true,
         redirect_host: RedirectHost::Loopback,
         token_auth: TokenAuth::Post,
-        // OAuth App tokens never expire (no `expires_in`); GitHub App tokens
-        // expire after 8 hours and their refresh tokens (6 months) rotate.
+        // OAuth App tokens never expire (no `expires_in`) unless the app opted in
+        // to expiring tokens; those, like GitHub App tokens, expire after 8 hours
+        // and come with rotating refresh tokens that last 6 months.
         revoke_note: text("GitHub will be told to cancel Authdeck's access."),
         ..builtin("github", "GitHub")
     }
@@ -300,7 +312,9 @@ fn microsoft() -> Provider {
             // the old one is NOT revoked. Access tokens last 60-90 minutes.
             "offline_access",
             "User.Read",
-            "https://graph.microsoft.com/OnlineMeetings.Read",
+            // Not OnlineMeetings.Read: a work-or-school-only permission that makes
+            // personal accounts on the `common` tenant fail to sign in
+            // (docs/providers.md#microsoft shows how to add it back).
             "https://graph.microsoft.com/Files.Read",
         ]),
         scope_labels: pairs(&[
@@ -334,8 +348,9 @@ fn microsoft() -> Provider {
         }],
         revoke_note: text(
             "Microsoft offers no way to cancel access from here. Authdeck will forget \
-             the sign-in on this computer; you can remove Authdeck's access at \
-             account.microsoft.com.",
+             the sign-in on this computer. To remove Authdeck's access as well: for a \
+             personal account at account.microsoft.com, for a work or school account \
+             in the My Apps portal (myapps.microsoft.com).",
         ),
         ..builtin("microsoft", "Microsoft")
     }
@@ -413,7 +428,7 @@ mod tests {
         assert!(github.scopes.iter().all(|s| !s.contains([',', ' '])));
         let revoke = github.revoke_url.as_deref().expect("revoke url");
         let url = github.resolve_url(revoke, &|_| None, Some("Iv1.abc"));
-        assert_eq!(url, "https://api.github.com/applications/Iv1.abc/token");
+        assert_eq!(url, "https://api.github.com/applications/Iv1.abc/grant");
         assert_eq!(github.revoke_style, RevokeStyle::JsonAccessTokenBasicDelete);
         assert_eq!(github.api_key_env.as_deref(), Some("GITHUB_TOKEN"));
         assert!(github.requires_client_secret && github.pkce);
@@ -450,6 +465,9 @@ mod tests {
             (None, RevokeStyle::None)
         );
         assert!(ms.revoke_note.contains("account.microsoft.com"));
+        assert!(ms.revoke_note.contains("myapps.microsoft.com"));
+        // Personal accounts on the common tenant cannot consent to work-only scopes.
+        assert!(!ms.scopes.iter().any(|s| s.contains("OnlineMeetings")));
         assert!(!ms.requires_client_secret);
         assert_eq!(ms.redirect_host, RedirectHost::Localhost);
         assert!(ms.scopes.contains(&"offline_access".to_string()));
@@ -472,7 +490,12 @@ mod tests {
         assert!(notion
             .extra_authorize_params
             .contains(&(text("owner"), text("user"))));
-        assert!(!notion.authorize_url.unwrap_or_default().contains('?'));
+        assert!(!notion.authorize_url.clone().unwrap_or_default().contains('?'));
+        assert_eq!(notion.redirect_host, RedirectHost::Localhost);
+        assert_eq!(
+            notion.redirect_addresses()[0],
+            "http://localhost:53682/callback"
+        );
     }
 
     #[test]
@@ -515,7 +538,7 @@ mod tests {
         assert_eq!(zoom.account_id_env.as_deref(), Some("ZOOM_ACCOUNT_ID"));
         assert_eq!(
             (zoom.token_auth, zoom.revoke_style),
-            (TokenAuth::Basic, RevokeStyle::FormTokenBasic)
+            (TokenAuth::Basic, RevokeStyle::Rfc7009)
         );
     }
 }

@@ -3,7 +3,6 @@
 //! service and key it concerns. Loading never fails: a bad table costs only
 //! its own service.
 
-use crate::core::loopback::RedirectHost;
 use crate::core::provider::*;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -228,7 +227,7 @@ mod config {
             p.revoke_note = p.revoke_note.replace(&old_name, &p.name);
         }
         if p.revoke_url.is_some() && p.revoke_style == RevokeStyle::None {
-            p.revoke_style = default_revoke_style(p.token_auth);
+            p.revoke_style = RevokeStyle::Rfc7009;
             p.revoke_note = revoke_note_for(&p.name, true);
         }
         if errors.is_empty() {
@@ -592,7 +591,7 @@ mod tests {
             ("gitlab", "G")
         );
         assert!(!gitlab.builtin && !gitlab.needs_discovery && gitlab.pkce);
-        assert_eq!(gitlab.revoke_style, RevokeStyle::FormTokenBasic);
+        assert_eq!(gitlab.revoke_style, RevokeStyle::Rfc7009);
         assert_eq!(
             gitlab.revoke_note,
             "GitLab will be told to cancel Authdeck's access."

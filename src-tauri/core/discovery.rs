@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use crate::core::provider::{
-    check_endpoint, default_revoke_style, revoke_note_for, EndpointProblem, Provider, RevokeStyle,
+    check_endpoint, revoke_note_for, EndpointProblem, Provider, RevokeStyle,
 };
 
 /// A discovery document is a few KiB; anything far larger is not one.
@@ -175,7 +175,7 @@ pub fn apply(provider: &mut Provider, found: DiscoveredEndpoints) {
         if let Some(revoke) = found.revocation_endpoint {
             provider.revoke_url = Some(revoke);
             if provider.revoke_style == RevokeStyle::None {
-                provider.revoke_style = default_revoke_style(provider.token_auth);
+                provider.revoke_style = RevokeStyle::Rfc7009;
             }
             if !provider.builtin {
                 provider.revoke_note = revoke_note_for(&provider.name, true);
@@ -385,7 +385,7 @@ mod tests {
             provider.revoke_url.as_deref(),
             Some("https://corp.example/revoke")
         );
-        assert_eq!(provider.revoke_style, RevokeStyle::FormToken);
+        assert_eq!(provider.revoke_style, RevokeStyle::Rfc7009);
         assert_eq!(
             provider.revoke_note,
             "Corp will be told to cancel Authdeck's access."

@@ -87,9 +87,9 @@ fn callback_code(e: &LoopbackError) -> &'static str {
         LoopbackError::Denied => "denied",
         LoopbackError::TimedOut => "timed_out",
         LoopbackError::Cancelled => "cancelled",
-        LoopbackError::StateMismatch
-        | LoopbackError::IssuerMismatch { .. }
-        | LoopbackError::MalformedCallback => "callback_rejected",
+        LoopbackError::IssuerMismatch { .. } | LoopbackError::MalformedCallback => {
+            "callback_rejected"
+        }
         LoopbackError::MissingCode | LoopbackError::Provider { .. } => "provider_error",
         LoopbackError::PortsInUse { .. }
         | LoopbackError::Bind { .. }

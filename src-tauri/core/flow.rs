@@ -266,7 +266,7 @@ pub fn token_request(
             params.push(("refresh_token".into(), token.secret().to_owned()));
         }
         Grant::AccountCredentials { account_id } => {
-            // Zoom takes these in the query string (shared/PROVIDERS.md).
+            // Zoom takes these in the query string (docs/providers.md#zoom).
             let mut with_query =
                 url::Url::parse(&url).map_err(|e| format!("bad token_url ({e})"))?;
             with_query
@@ -283,16 +283,7 @@ pub fn token_request(
         }
     }
     let mut request = PreparedRequest::new(reqwest::Method::POST, url, provider);
-    let secret = creds.client_secret().map(|s| s.secret().to_owned());
-    match (provider.token_auth, secret) {
-        (TokenAuth::Basic, Some(secret)) => request.basic_auth(client_id, &secret),
-        (TokenAuth::Post, Some(secret)) => {
-            params.push(("client_id".into(), client_id.to_owned()));
-            params.push(("client_secret".into(), secret));
-        }
-        // A public client (no secret, or a service that refuses one) identifies itself only.
-        _ => params.push(("client_id".into(), client_id.to_owned())),
-    }
+    authenticate_client(provider, creds, &mut request, &mut params);
     request.body = match provider.token_request_format {
         BodyFormat::Form => Body::Form(params),
         BodyFormat::Json => Body::Json(Value::Object(
@@ -306,6 +297,28 @@ pub fn token_request(
         request.body = Body::Empty;
     }
     Ok(request)
+}
+
+/// How the client identifies itself, the same at the token endpoint and the
+/// revocation endpoint (RFC 7009 section 2.1): `basic` with a secret → HTTP
+/// Basic; `post` with a secret → `client_id` and `client_secret` in the body;
+/// a public client (no secret, or `none`) → `client_id` in the body only.
+fn authenticate_client(
+    provider: &Provider,
+    creds: &Credentials,
+    request: &mut PreparedRequest,
+    params: &mut Vec<(String, String)>,
+) {
+    let client_id = creds.client_id().unwrap_or_default();
+    let secret = creds.client_secret().map(|s| s.secret().to_owned());
+    match (provider.token_auth, secret) {
+        (TokenAuth::Basic, Some(secret)) => request.basic_auth(client_id, &secret),
+        (TokenAuth::Post, Some(secret)) => {
+            params.push(("client_id".into(), client_id.to_owned()));
+            params.push(("client_secret".into(), secret));
+        }
+        _ => params.push(("client_id".into(), client_id.to_owned())),
+    }
 }
 
 impl PreparedRequest {
@@ -347,10 +360,19 @@ pub fn revoke_request(
             request = PreparedRequest::new(reqwest::Method::POST, url, provider);
             request.body = Body::Form(vec![("token".into(), grant_token)]);
         }
-        RevokeStyle::FormTokenBasic => {
+        RevokeStyle::Rfc7009 => {
             request = PreparedRequest::new(reqwest::Method::POST, url, provider);
-            request.basic_auth(client_id, &secret);
-            request.body = Body::Form(vec![("token".into(), grant_token)]);
+            let hint = if set.refresh_token.is_some() {
+                "refresh_token"
+            } else {
+                "access_token"
+            };
+            let mut params = vec![
+                ("token".to_owned(), grant_token),
+                ("token_type_hint".to_owned(), hint.to_owned()),
+            ];
+            authenticate_client(provider, creds, &mut request, &mut params);
+            request.body = Body::Form(params);
         }
         RevokeStyle::JsonAccessTokenBasicDelete => {
             request = PreparedRequest::new(reqwest::Method::DELETE, url, provider);
@@ -408,7 +430,7 @@ mod tests {
     use super::*;
     use crate::core::credentials::Source;
     use crate::core::provider::builtin_providers;
-    use crate::core::secret::ClientSecret;
+    use crate::core::secret::{ClientSecret, RefreshToken};
 
     fn provider(id: &str) -> Provider {
         builtin_providers()
@@ -558,7 +580,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.method, reqwest::Method::DELETE);
-        assert_eq!(r.url, "https://api.github.com/applications/cid/token");
+        assert_eq!(r.url, "https://api.github.com/applications/cid/grant");
         assert_eq!(r.param("access_token").as_deref(), Some("at"));
     }
 
@@ -579,5 +601,62 @@ mod tests {
         let p = provider("notion");
         let v = serde_json::json!({"owner": {"user": {"name": "Ada", "person": {"email": "ada@example.com"}}}});
         assert_eq!(account_from(&p, &v).as_deref(), Some("ada@example.com"));
+    }
+
+    fn planted(refresh: Option<&str>) -> TokenSet {
+        TokenSet {
+            access_token: AccessToken::new("at"),
+            refresh_token: refresh.map(RefreshToken::new),
+            token_type: "bearer".into(),
+            expires_at: None,
+            scopes: vec![],
+            method: crate::core::token::Method::OauthPkce,
+            account: None,
+            obtained_at: 0,
+            refreshed_at: None,
+            needs_reconnect: None,
+        }
+    }
+
+    #[test]
+    fn rfc7009_revocation_authenticates_like_the_token_endpoint() {
+        let mut p = Provider::new("corp", "Corp");
+        p.revoke_url = Some("https://corp.example/revoke".into());
+        p.revoke_style = RevokeStyle::Rfc7009;
+        let set = planted(Some("rt"));
+        // none / a public client: client_id in the body, never a secret.
+        p.token_auth = TokenAuth::None;
+        let r = revoke_request(&p, &Env::default(), &creds(None), &set).unwrap();
+        assert_eq!(r.param("client_id").as_deref(), Some("cid"));
+        assert_eq!(r.param("client_secret"), None);
+        assert_eq!(r.param("token").as_deref(), Some("rt"));
+        assert_eq!(r.param("token_type_hint").as_deref(), Some("refresh_token"));
+        assert!(r.header("Authorization").is_none());
+        // post: id and secret in the body.
+        p.token_auth = TokenAuth::Post;
+        let r = revoke_request(&p, &Env::default(), &creds(Some("sec")), &set).unwrap();
+        assert_eq!(r.param("client_id").as_deref(), Some("cid"));
+        assert_eq!(r.param("client_secret").as_deref(), Some("sec"));
+        assert!(r.header("Authorization").is_none());
+        // basic: HTTP Basic, nothing about the client in the body.
+        p.token_auth = TokenAuth::Basic;
+        let r = revoke_request(&p, &Env::default(), &creds(Some("sec")), &set).unwrap();
+        let basic = base64::engine::general_purpose::STANDARD.encode("cid:sec");
+        assert_eq!(
+            r.header("Authorization"),
+            Some(format!("Basic {basic}").as_str())
+        );
+        assert_eq!(r.param("client_id"), None);
+        assert_eq!(r.param("client_secret"), None);
+    }
+
+    #[test]
+    fn access_token_revocations_are_the_ones_that_need_a_live_token() {
+        let live: Vec<String> = builtin_providers()
+            .into_iter()
+            .filter(|p| p.revoke_style.needs_live_access_token())
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(live, ["dropbox", "notion", "github"]);
     }
 }

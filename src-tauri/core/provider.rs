@@ -12,8 +12,6 @@
 
 use std::fmt;
 
-use crate::core::loopback::RedirectHost;
-
 // Plain data kept in its own file so this one stays readable. Declared with a
 // path so the file drops into `core/` without another `mod` line there.
 #[path = "builtin.rs"]
@@ -22,21 +20,61 @@ mod builtin;
 /// The file name inside the config directory.
 pub const CONFIG_FILE: &str = "providers.toml";
 
+/// The host written in the redirect URI. The listener binds the loopback IP
+/// literals only: `127.0.0.1`, plus `[::1]` for `localhost`, which a browser may
+/// resolve to either (docs/providers.md#loopback-callback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectHost {
+    Loopback,
+    /// For services that register `http://localhost:...` (Microsoft, Notion:
+    /// Notion accepts plain http only for `localhost`).
+    Localhost,
+}
+
+impl RedirectHost {
+    /// The host as written in the redirect URI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RedirectHost::Loopback => "127.0.0.1",
+            RedirectHost::Localhost => "localhost",
+        }
+    }
+}
+
 /// How a token is revoked at logout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RevokeStyle {
     /// No revocation endpoint: forget locally and tell the user (Microsoft).
     None,
-    /// POST form `token=...`, no client authentication (Google).
+    /// POST form `token=...`, no client authentication (Google documents it so).
     FormToken,
-    /// POST form `token=...`, HTTP Basic client id:secret (Zoom; RFC 7009 servers).
-    FormTokenBasic,
-    /// DELETE, HTTP Basic id:secret, JSON `{"access_token": ...}` (GitHub).
+    /// RFC 7009: POST form `token=...`, the client authenticated exactly as at
+    /// the token endpoint (`token_auth`), because a conformant server refuses an
+    /// anonymous revocation and the token stays valid (Zoom; custom and
+    /// discovered services). docs/providers.md#revocation-rfc-7009
+    Rfc7009,
+    /// DELETE, HTTP Basic id:secret, JSON `{"access_token": ...}` (GitHub's
+    /// grant endpoint).
     JsonAccessTokenBasicDelete,
     /// POST JSON `{"token": ...}`, HTTP Basic id:secret (Notion).
     JsonTokenBasic,
     /// POST with the access token as Bearer and no body (Dropbox).
     BearerNoBody,
+}
+
+impl RevokeStyle {
+    /// Whether revocation goes through the access token, which the service
+    /// accepts only while it is valid (GitHub, Notion, Dropbox): an expired one
+    /// revokes nothing and leaves the refresh token alive. The others revoke the
+    /// grant through the refresh token.
+    pub fn needs_live_access_token(self) -> bool {
+        matches!(
+            self,
+            RevokeStyle::JsonAccessTokenBasicDelete
+                | RevokeStyle::JsonTokenBasic
+                | RevokeStyle::BearerNoBody
+        )
+    }
 }
 
 /// How "who is signed in" is found.
@@ -120,6 +158,8 @@ pub struct Provider {
     pub issuer: Option<String>,
     pub placeholders: Vec<Placeholder>,
     pub revoke_note: String,
+    /// A sentence for the setup form where a service's console has a trap.
+    pub setup_note: Option<String>,
     /// A custom service given only an `issuer`: its endpoints come from OIDC
     /// discovery (`discovery::fill_from_issuer`) before it can connect.
     pub needs_discovery: bool,
@@ -176,6 +216,7 @@ impl Provider {
             issuer: None,
             placeholders: Vec::new(),
             revoke_note: revoke_note_for(name, false),
+            setup_note: None,
             needs_discovery: false,
             builtin: false,
         }
@@ -205,6 +246,19 @@ impl Provider {
             Some(id) => url.replace("{client_id}", &encode(id)),
             None => url,
         }
+    }
+
+    /// The redirect addresses to register in the service's console: one per
+    /// fixed port for exact-match services, else the one any port matches.
+    pub fn redirect_addresses(&self) -> Vec<String> {
+        let host = self.redirect_host.as_str();
+        if self.redirect_ports.is_empty() {
+            return vec![format!("http://{host}{}", self.redirect_path)];
+        }
+        self.redirect_ports
+            .iter()
+            .map(|port| format!("http://{host}:{port}{}", self.redirect_path))
+            .collect()
     }
 
     /// A short readable label for a scope chip.
@@ -241,14 +295,6 @@ pub(crate) fn revoke_note_for(name: &str, can_revoke: bool) -> String {
             "{name} offers no way to cancel access from here. Authdeck will forget the \
              sign-in on this computer."
         )
-    }
-}
-
-/// The style a custom service gets for its RFC 7009 revocation endpoint.
-pub(crate) fn default_revoke_style(auth: TokenAuth) -> RevokeStyle {
-    match auth {
-        TokenAuth::Basic => RevokeStyle::FormTokenBasic,
-        TokenAuth::Post | TokenAuth::None => RevokeStyle::FormToken,
     }
 }
 

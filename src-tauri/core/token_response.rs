@@ -1,7 +1,7 @@
 //! Parsing what a token endpoint answers, tolerantly and without ever echoing a token.
 //!
 //! One parser serves every service, because their differences are in the wire
-//! format, not in meaning (see shared/PROVIDERS.md, "Wire quirks"):
+//! format, not in meaning (see docs/providers.md#rules-every-service-gets):
 //! - GitHub answers form-encoded unless asked for JSON, and reports errors as
 //!   HTTP 200 with an `error` field: any `error` field is an error, whatever the status.
 //! - Microsoft has sent `expires_in` as a string: numbers and numeric strings both count.
@@ -204,6 +204,20 @@ fn drop_nested_secrets(value: &mut Value) {
     }
 }
 
+/// What a service said when it refused a request (revocation, API calls): its
+/// `error_description` (or Zoom's `reason`, GitHub's `message`), else its
+/// `error` code; `None` when the body says nothing readable. Control characters
+/// are dropped and the text is kept short, since it is shown to the person.
+pub fn service_said(content_type: Option<&str>, body: &[u8]) -> Option<String> {
+    let fields = decode_fields(content_type, body)?;
+    let said = ["error_description", "reason", "message", "error"]
+        .iter()
+        .find_map(|key| string_field(&fields, key))?;
+    let clean: String = said.chars().filter(|c| !c.is_control()).take(300).collect();
+    let clean = clean.trim();
+    (!clean.is_empty()).then(|| clean.to_owned())
+}
+
 /// A short, secret-free description of a body for error messages and logs.
 pub fn describe_body(content_type: Option<&str>, body: &[u8]) -> String {
     if body.is_empty() {
@@ -353,5 +367,28 @@ mod tests {
                 "{v}"
             );
         }
+    }
+
+    #[test]
+    fn service_said_quotes_the_description_then_the_code() {
+        let body = br#"{"error":"invalid_request","error_description":"no client authentication mechanism provided"}"#;
+        assert_eq!(
+            service_said(JSON, body).as_deref(),
+            Some("no client authentication mechanism provided")
+        );
+        assert_eq!(
+            service_said(JSON, br#"{"message":"Not Found"}"#).as_deref(),
+            Some("Not Found")
+        );
+        assert_eq!(
+            service_said(JSON, br#"{"error":"invalid_token"}"#).as_deref(),
+            Some("invalid_token")
+        );
+        assert_eq!(service_said(JSON, b"{}"), None);
+        assert_eq!(service_said(None, b"<html>oops</html>"), None);
+        assert_eq!(
+            service_said(JSON, b"{\"error\":\"a\\u0007b\\nc\"}").as_deref(),
+            Some("abc")
+        );
     }
 }

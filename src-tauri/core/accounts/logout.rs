@@ -1,10 +1,19 @@
 //! Logging out: revoke at the service when it has a way to, then forget the
 //! sign-in here — the local delete happens even when revocation fails, and
-//! the outcome says which happened.
+//! the outcome says which happened, in the service's own words.
+//!
+//! Services that revoke through the access token (GitHub, Notion, Dropbox)
+//! accept only a valid one: an expired one revokes nothing, and the long-lived
+//! refresh token would stay valid at the service. So an expired access token is
+//! first renewed through the normal refresh path (under its lock, saved), then
+//! revoked. docs/providers.md#revocation-rfc-7009
 
+use super::refresh::Need;
 use super::Accounts;
 use crate::core::error::Error;
 use crate::core::flow;
+use crate::core::provider::Provider;
+use crate::core::token::{unix_now, TokenSet};
 use crate::core::token_response;
 
 /// What happened at the service when logging out.
@@ -44,17 +53,15 @@ impl Accounts {
                 message,
             });
         };
-        let revocation = match flow::revoke_request(&provider, &self.env, &creds, &set) {
-            None => Revocation::NotSupported,
-            Some(request) => match self.send_revocation(request).await {
-                Ok(answer) if (200..300).contains(&answer.status) => Revocation::Revoked,
-                Ok(answer) => Revocation::Failed(format!(
-                    "{} answered HTTP {} ({})",
-                    provider.name,
-                    answer.status,
-                    token_response::describe_body(answer.content_type.as_deref(), &answer.body)
-                )),
-                Err(e) => Revocation::Failed(e.to_string()),
+        let revocation = match self.live_for_revocation(&provider, &creds, set).await {
+            Err(why) => Revocation::Failed(why),
+            Ok(set) => match flow::revoke_request(&provider, &self.env, &creds, &set) {
+                None => Revocation::NotSupported,
+                Some(request) => match self.send_revocation(request).await {
+                    Ok(answer) if (200..300).contains(&answer.status) => Revocation::Revoked,
+                    Ok(answer) => Revocation::Failed(refusal(&provider, &answer)),
+                    Err(e) => Revocation::Failed(e.to_string()),
+                },
             },
         };
         self.store.delete_token(id).await?;
@@ -71,11 +78,59 @@ impl Accounts {
         })
     }
 
+    /// The set to revoke with: as saved, or — for a service that revokes through
+    /// an access token that has expired — renewed first. `Err` says why the
+    /// revocation cannot be sent.
+    async fn live_for_revocation(
+        &self,
+        provider: &Provider,
+        creds: &crate::core::credentials::Credentials,
+        set: TokenSet,
+    ) -> Result<TokenSet, String> {
+        let stale = provider.revoke_style.needs_live_access_token()
+            && provider.revoke_url.is_some()
+            && !set.is_fresh(unix_now());
+        if !stale {
+            return Ok(set);
+        }
+        if set.refresh_token.is_none() || set.needs_reconnect.is_some() {
+            return Err(
+                "its access had already expired and could not be renewed to cancel it".to_owned(),
+            );
+        }
+        let provider = self
+            .provider_ready(&provider.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.refresh_locked(&provider, creds, Need::Expiring)
+            .await
+            .map_err(|e| format!("renewing the expired access to cancel it failed: {e}"))?;
+        match self.store.load_token(&provider.id).await {
+            Ok(Some(renewed)) => Ok(renewed),
+            Ok(None) => Err("the sign-in disappeared while it was being renewed".to_owned()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     async fn send_revocation(
         &self,
         request: flow::PreparedRequest,
     ) -> Result<flow::Answer, String> {
         let http = self.http().map_err(|e| e.to_string())?;
         flow::send(http, request).await.map_err(|e| e.to_string())
+    }
+}
+
+/// A refused revocation in the service's own words, never a token.
+fn refusal(provider: &Provider, answer: &flow::Answer) -> String {
+    let content_type = answer.content_type.as_deref();
+    match token_response::service_said(content_type, &answer.body) {
+        Some(said) => format!("{} refused: {said}", provider.name),
+        None => format!(
+            "{} answered HTTP {} ({})",
+            provider.name,
+            answer.status,
+            token_response::describe_body(content_type, &answer.body)
+        ),
     }
 }

@@ -87,7 +87,8 @@ enum Kind {
     NotAllowed,
     Accepted,
     Denied,
-    StateMismatch,
+    /// Not this attempt's state: a short page, and the attempt goes on.
+    Stray,
     Provider,
     MissingCode,
     Malformed,
@@ -100,12 +101,12 @@ fn kind(answer: &Answer) -> Kind {
             414 => Kind::TooLong,
             404 => Kind::NotFound,
             405 => Kind::NotAllowed,
+            400 => Kind::Stray,
             other => panic!("status {other} without an outcome"),
         },
         Some(Ok(_)) => Kind::Accepted,
         Some(Err(error)) => match error {
             LoopbackError::Denied => Kind::Denied,
-            LoopbackError::StateMismatch => Kind::StateMismatch,
             LoopbackError::Provider { .. } => Kind::Provider,
             LoopbackError::MissingCode => Kind::MissingCode,
             LoopbackError::MalformedCallback => Kind::Malformed,
@@ -264,7 +265,7 @@ fn reference_pages() -> &'static HashMap<Kind, String> {
                 "/callback?state=fuzzState-9Qx_2e7Lw&error=access_denied",
                 &plain,
             ),
-            (Kind::StateMismatch, "GET", "/callback?state=other", &plain),
+            (Kind::Stray, "GET", "/callback?state=other", &plain),
             (
                 Kind::Provider,
                 "GET",
