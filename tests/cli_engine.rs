@@ -150,19 +150,21 @@ fn connect_deny_ends_with_a_plain_message_and_stores_nothing() {
 }
 
 #[test]
-fn connect_wrong_state_is_rejected_without_a_token_request() {
+fn connect_ignores_a_forged_callback_and_makes_no_token_request() {
     let s = Scenario::new(Family::Google, "wrong-state");
+    // The only callback that arrives carries a code but another attempt's state.
     s.fake.set_consent(Consent::WrongState);
-    let out = s.connect();
+    let out = s.run(&["connect", "google", "--timeout", "3"]);
     out.assert_code(1);
-    assert!(
-        out.stderr
-            .contains("did not come from the request Authdeck started"),
-        "{}",
-        out.describe()
-    );
+    assert!(out.stderr.contains("timed out"), "{}", out.describe());
     assert_eq!(s.fake.token_requests().len(), 0, "no code may be exchanged");
     assert!(s.record().is_none());
+    // The browser was told, in a short page, that this was not the sign-in.
+    let page = s.test.wait_for_browser_page(Duration::from_secs(5));
+    assert!(
+        page.contains("Not the sign-in Authdeck is waiting for"),
+        "{page}"
+    );
 }
 
 #[test]

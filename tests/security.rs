@@ -1,4 +1,4 @@
-//! The native-app security checklist (shared/PROVIDERS.md) and the fault
+//! The native-app security checklist (docs/providers.md#loopback-callback) and the fault
 //! cases, through the real CLI process against fake providers on 127.0.0.1.
 //! Each test names the property it protects; the README maps checklist items
 //! to these names.

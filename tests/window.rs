@@ -60,7 +60,7 @@ async fn window_shows_exactly_the_six_catalog_cards() {
         assert_ne!(state, "connected", "card {id} claims to be connected");
     }
 
-    // The screenshot can lag one frame behind the DOM (PLATFORM-NOTES): let it paint.
+    // A WebDriver screenshot can lag one frame behind the DOM: let it paint.
     tokio::time::sleep(Duration::from_millis(800)).await;
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screenshots/dashboard.png");

@@ -798,6 +798,12 @@ async fn setup_form_saves_client_credentials_to_the_keyring() {
         .await;
     let dialog = text_of(&driver, "dialog[data-dialog=\"setup\"]").await;
     assert!(dialog.contains("Set up Notion"), "dialog: {dialog:?}");
+    // Notion takes plain http only for localhost: the address to register says so.
+    assert!(
+        dialog.contains("http://localhost:53682/callback"),
+        "dialog: {dialog:?}"
+    );
+    assert!(!dialog.contains("127.0.0.1"), "dialog: {dialog:?}");
     screenshot(&driver, "setup.png").await;
 
     click(&driver, "dialog[open] [data-action=\"save-setup\"]").await;

@@ -208,7 +208,7 @@ fn map_error(error: keyring::Error) -> StoreError {
 }
 
 /// The Secret Service backend reports bus trouble only as text (verified
-/// messages in shared/PLATFORM-NOTES.md), so the text is what we can match.
+/// messages in docs/platform.md), so the text is what we can match.
 pub fn classify_platform_failure(text: &str) -> StoreError {
     let lower = text.to_ascii_lowercase();
     if lower.contains("autolaunch")
