@@ -263,6 +263,11 @@ async fn config(accounts: &Accounts, action: ConfigAction) -> Result<(), Error> 
                 put!("  {var:<14} {state}");
             }
             put!("  ready to       {}", abilities(&creds, &provider));
+            // What to register in the service's console, exactly.
+            for (i, address) in provider.redirect_addresses().iter().enumerate() {
+                let label = if i == 0 { "redirect" } else { "" };
+                put!("  {label:<14} {address}");
+            }
             Ok(())
         }
     }

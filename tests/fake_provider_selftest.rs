@@ -12,7 +12,16 @@ use serde_json::{json, Value};
 use support::fake_provider::{s256, Canned, Consent, FakeProvider, Family};
 
 const REDIRECT_URI: &str = "http://127.0.0.1:53682/callback";
+/// Notion takes plain-http redirect URIs only for `localhost`.
+const NOTION_REDIRECT_URI: &str = "http://localhost:53682/callback";
 const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K9ZWqyQXzGcLWwTbZN7Ni9nxNcbTUm3qyDbvXbdvHkVkHJM";
+
+fn redirect_uri(fake: &FakeProvider) -> &'static str {
+    match fake.family() {
+        Family::Notion => NOTION_REDIRECT_URI,
+        _ => REDIRECT_URI,
+    }
+}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -28,7 +37,7 @@ fn authorize_params(fake: &FakeProvider, extra: &[(&str, &str)]) -> Vec<(String,
     let mut params: Vec<(String, String)> = vec![
         ("response_type".into(), "code".into()),
         ("client_id".into(), fake.client_id()),
-        ("redirect_uri".into(), REDIRECT_URI.into()),
+        ("redirect_uri".into(), redirect_uri(fake).into()),
         ("state".into(), "state-123".into()),
     ];
     if fake.family() != Family::Notion {
@@ -56,7 +65,7 @@ async fn authorize(fake: &FakeProvider, extra: &[(&str, &str)]) -> BTreeMap<Stri
     let response = authorize_raw(fake, &authorize_params(fake, extra)).await;
     assert_eq!(response.status(), 302, "authorize should redirect");
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with(REDIRECT_URI), "{location}");
+    assert!(location.starts_with(redirect_uri(fake)), "{location}");
     let url = url::Url::parse(&location).unwrap();
     url.query_pairs().into_owned().collect()
 }
@@ -69,7 +78,7 @@ fn code_form(fake: &FakeProvider, code: &str, with_secret: bool) -> Vec<(String,
     let mut form = vec![
         ("grant_type".to_string(), "authorization_code".to_string()),
         ("code".into(), code.into()),
-        ("redirect_uri".into(), REDIRECT_URI.into()),
+        ("redirect_uri".into(), redirect_uri(fake).into()),
         ("client_id".into(), fake.client_id()),
         ("code_verifier".into(), VERIFIER.into()),
     ];
@@ -168,6 +177,29 @@ async fn callback_keeps_an_existing_query_in_the_redirect_uri() {
         location.starts_with("http://127.0.0.1:53682/callback?flow=1&code="),
         "{location}"
     );
+}
+
+#[tokio::test]
+async fn notion_refuses_a_127_0_0_1_redirect_and_takes_localhost() {
+    let notion = FakeProvider::start(Family::Notion);
+    let mut params = authorize_params(&notion, &[]);
+    params[2].1 = REDIRECT_URI.into();
+    let response = authorize_raw(&notion, &params).await;
+    assert_eq!(response.status(), 400);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("invalid_redirect_uri: http redirect URIs are allowed only for localhost"),
+        "{page}"
+    );
+    assert!(authorize(&notion, &[]).await.contains_key("code"));
+    assert_eq!(
+        notion.last_authorize_query().unwrap()["redirect_uri"],
+        NOTION_REDIRECT_URI
+    );
+
+    // Everyone else still takes 127.0.0.1.
+    let google = FakeProvider::start(Family::Google);
+    assert!(authorize(&google, &[]).await.contains_key("code"));
 }
 
 // ----- token: authorization_code -----
@@ -440,7 +472,7 @@ async fn notion_wants_json_and_basic_auth_and_names_the_person() {
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", &code1),
-            ("redirect_uri", REDIRECT_URI),
+            ("redirect_uri", NOTION_REDIRECT_URI),
         ])
         .send()
         .await
@@ -448,8 +480,7 @@ async fn notion_wants_json_and_basic_auth_and_names_the_person() {
     assert_eq!(response.status(), 400);
     // JSON without Basic is refused.
     let code2 = code(&fake, &[]).await;
-    let body =
-        json!({"grant_type": "authorization_code", "code": code2, "redirect_uri": REDIRECT_URI});
+    let body = json!({"grant_type": "authorization_code", "code": code2, "redirect_uri": NOTION_REDIRECT_URI});
     let response = client()
         .post(fake.token_url())
         .json(&body)
@@ -733,6 +764,250 @@ async fn revoke_endpoints_follow_each_family() {
     assert_eq!(microsoft.revoke_url(), None);
 }
 
+/// A revoke request shaped the way `family`'s service wants it, carrying `token`.
+fn revoke_request(fake: &FakeProvider, token: &str) -> reqwest::RequestBuilder {
+    let url = fake
+        .revoke_url()
+        .unwrap()
+        .replace("{client_id}", &fake.client_id());
+    match fake.family() {
+        Family::GitHub => client()
+            .delete(url)
+            .basic_auth(fake.client_id(), fake.client_secret())
+            .header("User-Agent", "authdeck-test")
+            .json(&json!({"access_token": token})),
+        Family::Dropbox => client().post(url).bearer_auth(token),
+        Family::Notion => client()
+            .post(url)
+            .basic_auth(fake.client_id(), fake.client_secret())
+            .json(&json!({"token": token})),
+        other => panic!("no revoke request for {other:?} here"),
+    }
+}
+
+#[tokio::test]
+async fn revoke_with_an_expired_access_token_revokes_nothing_where_the_service_checks_it() {
+    for family in [Family::GitHub, Family::Dropbox, Family::Notion] {
+        let fake = FakeProvider::start(family);
+        // GitHub: an app with expiring tokens, so the grant has a refresh token.
+        fake.set_access_token_lifetime(Some(28800));
+        let stale = fake.mint_tokens(&[]);
+        let stale_refresh = stale.refresh_token.clone().unwrap();
+        fake.expire_all_access_tokens();
+
+        let response = revoke_request(&fake, &stale.access_token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        match family {
+            Family::GitHub => {
+                assert_eq!(status, 404, "{family:?}");
+                assert_eq!(body["message"], "Not Found", "{family:?}");
+            }
+            Family::Dropbox => {
+                assert_eq!(status, 401, "{family:?}");
+                assert_eq!(body["error"][".tag"], "expired_access_token", "{family:?}");
+            }
+            _ => {
+                assert_eq!(status, 401, "{family:?}");
+                assert!(body["error"].is_string(), "{family:?}: {body}");
+                assert!(body["error_description"].is_string(), "{family:?}: {body}");
+            }
+        }
+        assert_eq!(
+            fake.live_refresh_tokens(),
+            vec![stale_refresh.clone()],
+            "{family:?}: a refused revoke ends nothing"
+        );
+
+        // A live access token ends its whole grant, and only that one.
+        let fresh = fake.mint_tokens(&[]);
+        let response = revoke_request(&fake, &fresh.access_token)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{family:?}: {response:?}");
+        assert!(fake.valid_access_tokens().is_empty(), "{family:?}");
+        assert_eq!(
+            fake.live_refresh_tokens(),
+            vec![stale_refresh],
+            "{family:?}"
+        );
+    }
+
+    // GitHub and Dropbox take only an access token there, never a refresh token.
+    for family in [Family::GitHub, Family::Dropbox] {
+        let fake = FakeProvider::start(family);
+        let minted = fake.mint_tokens(&[]);
+        let refresh = minted.refresh_token.unwrap();
+        let response = revoke_request(&fake, &refresh).send().await.unwrap();
+        assert!(response.status().is_client_error(), "{family:?}");
+        assert_eq!(fake.live_refresh_tokens(), vec![refresh], "{family:?}");
+        assert_eq!(fake.valid_access_tokens(), vec![minted.access_token]);
+    }
+}
+
+#[tokio::test]
+async fn github_grant_revocation_ends_refresh_tokens_and_the_token_endpoint_does_not() {
+    let github = FakeProvider::start(Family::GitHub);
+    github.set_access_token_lifetime(Some(28800));
+    assert_eq!(
+        github.revoke_url().unwrap(),
+        github.url("/applications/{client_id}/grant")
+    );
+    let token_url = github.url(&format!("/applications/{}/token", github.client_id()));
+    let delete = |url: String, token: &str| {
+        client()
+            .delete(url)
+            .basic_auth(github.client_id(), github.client_secret())
+            .header("User-Agent", "authdeck-test")
+            .json(&json!({"access_token": token}))
+            .send()
+    };
+
+    // /token: that one access token only.
+    let first = github.mint_tokens(&["repo"]);
+    let first_refresh = first.refresh_token.clone().unwrap();
+    let response = delete(token_url.clone(), &first.access_token)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert!(github.valid_access_tokens().is_empty());
+    assert_eq!(github.live_refresh_tokens(), vec![first_refresh.clone()]);
+    assert!(
+        github.revoke_requests().is_empty(),
+        "revoke_requests() counts the grant endpoint only"
+    );
+    // Its access token is dead now, so the grant endpoint refuses it and ends nothing.
+    let grant_url = github
+        .revoke_url()
+        .unwrap()
+        .replace("{client_id}", &github.client_id());
+    let response = delete(grant_url.clone(), &first.access_token)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(github.live_refresh_tokens(), vec![first_refresh.clone()]);
+
+    // /grant: every access and refresh token of the grant.
+    let second = github.mint_tokens(&["repo"]);
+    let response = delete(grant_url, &second.access_token).await.unwrap();
+    assert_eq!(response.status(), 204);
+    assert!(github.valid_access_tokens().is_empty());
+    assert_eq!(github.live_refresh_tokens(), vec![first_refresh]);
+    assert_eq!(github.revoke_requests().len(), 2);
+}
+
+#[tokio::test]
+async fn revoke_client_authentication_is_a_knob_and_revoked_tokens_fail_userinfo() {
+    let fake = FakeProvider::start(Family::Google);
+    fake.require_revoke_client_auth(true);
+    let discovery: Value = client()
+        .get(fake.url("/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        discovery["revocation_endpoint"],
+        fake.revoke_url().unwrap().as_str()
+    );
+    let revoke_url = fake.revoke_url().unwrap();
+    let me = |token: String| {
+        client()
+            .get(fake.userinfo_url().unwrap())
+            .bearer_auth(token)
+            .send()
+    };
+    let (id, secret) = (fake.client_id(), fake.client_secret().unwrap());
+    let minted = fake.mint_tokens(&["email"]);
+    let token = minted.access_token.clone();
+
+    // No client identification at all.
+    let (status, body) = post_form(&revoke_url, &[("token".to_string(), token.clone())]).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        parse_json(&body),
+        json!({"error": "invalid_request", "error_description": "no client authentication mechanism provided"})
+    );
+    // Wrong credentials, by Basic and in the body.
+    let response = client()
+        .post(&revoke_url)
+        .basic_auth(&id, Some("not-the-secret"))
+        .form(&[("token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_client", "error_description": "client authentication failed"})
+    );
+    let wrong_body = [
+        ("token".to_string(), token.clone()),
+        ("client_id".to_string(), id.clone()),
+        ("client_secret".to_string(), "not-the-secret".to_string()),
+    ];
+    let (status, body) = post_form(&revoke_url, &wrong_body).await;
+    assert_eq!(status, 401);
+    assert_eq!(parse_json(&body)["error"], "invalid_client");
+    // A confidential client that sends only its id has not authenticated.
+    let id_only = [
+        ("token".to_string(), token.clone()),
+        ("client_id".to_string(), id.clone()),
+    ];
+    assert_eq!(post_form(&revoke_url, &id_only).await.0, 401);
+    assert_eq!(me(token.clone()).await.unwrap().status(), 200);
+    assert_eq!(fake.current_refresh_token(), minted.refresh_token);
+
+    // HTTP Basic: revoked, and userinfo refuses the token from then on.
+    let response = client()
+        .post(&revoke_url)
+        .basic_auth(&id, Some(&secret))
+        .form(&[("token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(me(token).await.unwrap().status(), 401);
+    assert_eq!(fake.current_refresh_token(), None);
+
+    // client_id + client_secret in the body.
+    let minted = fake.mint_tokens(&["email"]);
+    let in_body = [
+        ("token".to_string(), minted.access_token.clone()),
+        ("client_id".to_string(), id.clone()),
+        ("client_secret".to_string(), secret.clone()),
+    ];
+    assert_eq!(post_form(&revoke_url, &in_body).await.0, 200);
+    assert_eq!(me(minted.access_token).await.unwrap().status(), 401);
+
+    // A public client: client_id in the body is enough; a wrong one is not.
+    fake.set_client_secret(None);
+    let minted = fake.mint_tokens(&["email"]);
+    let public = |client_id: &str| {
+        vec![
+            ("token".to_string(), minted.access_token.clone()),
+            ("client_id".to_string(), client_id.to_string()),
+        ]
+    };
+    assert_eq!(post_form(&revoke_url, &public("someone-else")).await.0, 401);
+    assert_eq!(me(minted.access_token.clone()).await.unwrap().status(), 200);
+    assert_eq!(post_form(&revoke_url, &public(&id)).await.0, 200);
+    assert_eq!(me(minted.access_token.clone()).await.unwrap().status(), 401);
+
+    // Off again: the endpoint takes an anonymous revoke, as by default.
+    fake.require_revoke_client_auth(false);
+    let minted = fake.mint_tokens(&["email"]);
+    let anonymous = [("token".to_string(), minted.access_token.clone())];
+    assert_eq!(post_form(&revoke_url, &anonymous).await.0, 200);
+    assert_eq!(me(minted.access_token).await.unwrap().status(), 401);
+}
+
 #[tokio::test]
 async fn who_am_i_per_family() {
     let cases = [
@@ -803,7 +1078,7 @@ async fn providers_toml_points_the_built_in_at_the_fake() {
     let github = FakeProvider::start(Family::GitHub);
     assert!(github
         .providers_toml("github")
-        .contains("/applications/{client_id}/token\""));
+        .contains("/applications/{client_id}/grant\""));
     let notion = FakeProvider::start(Family::Notion);
     assert!(notion
         .providers_toml("notion")
@@ -820,10 +1095,21 @@ fn callback_server() -> (tiny_http::Server, String) {
 }
 
 fn run_browser(url: &str, log: &std::path::Path) -> std::process::Output {
+    run_browser_with(url, log, &[])
+}
+
+fn run_browser_with(
+    url: &str,
+    log: &std::path::Path,
+    env: &[(&str, &str)],
+) -> std::process::Output {
     let mut command = std::process::Command::new(support::browser_command());
     command
         .arg(url)
         .env("AUTHDECK_TEST_BROWSER_LOG", log)
+        .env_remove("AUTHDECK_TEST_BROWSER_LOCALHOST")
+        .env_remove("AUTHDECK_TEST_BROWSER_STRAYS")
+        .envs(env.iter().copied())
         .stdin(std::process::Stdio::null());
     command.output().expect("run scripted-browser")
 }
@@ -894,6 +1180,200 @@ fn scripted_browser_refuses_anything_but_loopback_http() {
         4,
         "{text}"
     );
+}
+
+/// An authorize URL at `fake` whose redirect is `redirect_uri`, with state `s1`.
+fn browser_authorize_url(fake: &FakeProvider, redirect_uri: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &fake.client_id())
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("state", "s1")
+        .append_pair("code_challenge", &s256(VERIFIER))
+        .append_pair("code_challenge_method", "S256")
+        .finish();
+    format!("{}?{query}", fake.authorize_url())
+}
+
+/// Answers every request with a page until one carries `state=s1`; returns the
+/// paths of all requests it saw.
+fn serve_until_callback(server: tiny_http::Server) -> std::thread::JoinHandle<Vec<String>> {
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for request in server.incoming_requests() {
+            let url = request.url().to_string();
+            let done = url.contains("state=s1");
+            seen.push(url);
+            let _ = request.respond(tiny_http::Response::from_string("<h1>Done</h1>"));
+            if done {
+                break;
+            }
+        }
+        seen
+    })
+}
+
+fn log_lines(log: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn scripted_browser_sends_localhost_to_ipv6_or_ipv4_as_told() {
+    let Ok(v6) = tiny_http::Server::http("[::1]:0") else {
+        eprintln!("no IPv6 loopback on this machine: skipped");
+        return;
+    };
+    let port = v6.server_addr().to_ip().unwrap().port();
+    let fake = FakeProvider::start(Family::Google);
+    let redirect_uri = format!("http://localhost:{port}/callback");
+    let url = browser_authorize_url(&fake, &redirect_uri);
+    let scratch = support::TempDir::new("browser-localhost");
+
+    // ipv4: nothing listens on 127.0.0.1:PORT, so the callback cannot be reached.
+    let log = scratch.join("ipv4.log");
+    let output = run_browser_with(&url, &log, &[("AUTHDECK_TEST_BROWSER_LOCALHOST", "ipv4")]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let lines = log_lines(&log);
+    assert!(
+        lines[1].starts_with(&format!("ERROR {redirect_uri}?")),
+        "{lines:?}"
+    );
+
+    // ipv6, then unset (a browser tries ::1 first): both reach the [::1] listener.
+    let serve = serve_until_callback(v6);
+    let log = scratch.join("ipv6.log");
+    let output = run_browser_with(&url, &log, &[("AUTHDECK_TEST_BROWSER_LOCALHOST", "ipv6")]);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(serve.join().unwrap().len(), 1);
+    let lines = log_lines(&log);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].starts_with("302 http://127.0.0.1:"), "{lines:?}");
+    assert!(
+        lines[1].starts_with(&format!("ADDRESS [::1]:{port} {redirect_uri}?code=")),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("200 {redirect_uri}?code=")),
+        "{lines:?}"
+    );
+
+    let v6 = tiny_http::Server::http(format!("[::1]:{port}")).unwrap();
+    let serve = serve_until_callback(v6);
+    let log = scratch.join("default.log");
+    let output = run_browser_with(&url, &log, &[]);
+    assert!(output.status.success(), "{output:?}");
+    serve.join().unwrap();
+    assert!(
+        log_lines(&log)[1].starts_with(&format!("ADDRESS [::1]:{port} ")),
+        "{:?}",
+        log_lines(&log)
+    );
+
+    // Unset with only 127.0.0.1 listening: ::1 is refused, 127.0.0.1 answers.
+    let v4 = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let port = v4.server_addr().to_ip().unwrap().port();
+    let redirect_uri = format!("http://localhost:{port}/callback");
+    let serve = serve_until_callback(v4);
+    let log = scratch.join("fallback.log");
+    let output = run_browser_with(&browser_authorize_url(&fake, &redirect_uri), &log, &[]);
+    assert!(output.status.success(), "{output:?}");
+    serve.join().unwrap();
+    let lines = log_lines(&log);
+    assert!(
+        lines[1].starts_with(&format!("ADDRESS 127.0.0.1:{port} ")),
+        "{lines:?}"
+    );
+
+    // An [::1] URL is a loopback URL too (and gets no ADDRESS line: no choice made).
+    let v6 = tiny_http::Server::http("[::1]:0").unwrap();
+    let port = v6.server_addr().to_ip().unwrap().port();
+    let serve = serve_until_callback(v6);
+    let log = scratch.join("literal.log");
+    let literal = format!("http://[::1]:{port}/callback?code=x&state=s1");
+    let output = run_browser_with(&literal, &log, &[]);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(serve.join().unwrap(), vec!["/callback?code=x&state=s1"]);
+    assert_eq!(log_lines(&log), vec![format!("200 {literal}")]);
+
+    // A typo in the knob is an error, not the default.
+    let output = run_browser_with(&literal, &log, &[("AUTHDECK_TEST_BROWSER_LOCALHOST", "v6")]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}
+
+#[test]
+fn scripted_browser_sends_strays_before_the_real_callback() {
+    let fake = FakeProvider::start(Family::Google);
+    let (server, redirect_uri) = callback_server();
+    // A stand-in for the app's listener, with its rules: 414 for an over-long
+    // target, 404 off the callback path, 405 for another method, 400 without
+    // this attempt's state; only the real callback ends it.
+    let serve = std::thread::spawn(move || {
+        let mut answered = Vec::new();
+        for request in server.incoming_requests() {
+            let url = request.url().to_string();
+            let path = url.split('?').next().unwrap_or_default().to_string();
+            let (status, done) = if url.len() > 8192 {
+                (414, false)
+            } else if path != "/callback" {
+                (404, false)
+            } else if *request.method() != tiny_http::Method::Get {
+                (405, false)
+            } else if !url.contains("state=s1") {
+                (400, false)
+            } else {
+                (200, true)
+            };
+            answered.push((request.method().to_string(), status));
+            let _ =
+                request.respond(tiny_http::Response::from_string("page").with_status_code(status));
+            if done {
+                break;
+            }
+        }
+        answered
+    });
+    let scratch = support::TempDir::new("browser-strays");
+    let log = scratch.join("browser.log");
+    let output = run_browser_with(
+        &browser_authorize_url(&fake, &redirect_uri),
+        &log,
+        &[("AUTHDECK_TEST_BROWSER_STRAYS", "1")],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let answered = serve.join().unwrap();
+    assert_eq!(
+        answered.iter().filter(|(_, status)| *status == 200).count(),
+        1,
+        "{answered:?}"
+    );
+
+    let lines = log_lines(&log);
+    assert!(lines[0].starts_with("302 http://127.0.0.1:"), "{lines:?}");
+    let strays: Vec<&str> = lines[1..lines.len() - 1]
+        .iter()
+        .map(|l| l.as_str())
+        .collect();
+    let expect = [
+        "STRAY wrong-state 400",
+        "STRAY missing-state 400",
+        "STRAY post 405",
+        "STRAY favicon 404",
+        "STRAY long-url 414",
+    ];
+    assert_eq!(&strays[..expect.len()], &expect, "{lines:?}");
+    assert!(strays[5].starts_with("STRAY invalid-utf8 "), "{lines:?}");
+    assert_eq!(strays[6], "STRAY idle open", "{lines:?}");
+    assert!(strays[7].starts_with("STRAY flood 200/200 "), "{lines:?}");
+    assert_eq!(strays.len(), 8, "{lines:?}");
+    assert!(
+        lines[lines.len() - 1].starts_with(&format!("200 {redirect_uri}?code=")),
+        "{lines:?}"
+    );
+    assert_eq!(scratch.read("browser.log.page"), "page");
 }
 
 // ----- secret-tool against keyring 3 (needs the test session) -----

@@ -490,7 +490,11 @@ mod tests {
         assert!(notion
             .extra_authorize_params
             .contains(&(text("owner"), text("user"))));
-        assert!(!notion.authorize_url.clone().unwrap_or_default().contains('?'));
+        assert!(!notion
+            .authorize_url
+            .clone()
+            .unwrap_or_default()
+            .contains('?'));
         assert_eq!(notion.redirect_host, RedirectHost::Localhost);
         assert_eq!(
             notion.redirect_addresses()[0],

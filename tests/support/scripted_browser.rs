@@ -4,19 +4,42 @@
 //! clicks Allow.
 //!
 //! Built as the `scripted-browser` example (target/debug/examples/scripted-browser).
-//! Plain HTTP/1.1 over std's TcpStream; http:// on 127.0.0.1 / localhost only:
-//! anything else is refused, so a test can never reach the internet.
+//! Plain HTTP/1.1 over std's TcpStream; http:// on 127.0.0.1 / [::1] / localhost
+//! only: anything else is refused, so a test can never reach the internet.
 //!
 //! Usage: scripted-browser [ignored args...] URL
-//! Env: AUTHDECK_TEST_BROWSER_LOG  file to append `<status> <url>` per request;
+//! Env: AUTHDECK_TEST_BROWSER_LOG  file to append to, one line per event (below);
 //!                                 the final body goes to `<that file>.page`
 //!      AUTHDECK_TEST_BROWSER_DELAY_MS  wait this long before the first request
+//!      AUTHDECK_TEST_BROWSER_LOCALHOST  where `localhost` goes: `ipv4` (127.0.0.1),
+//!                                 `ipv6` ([::1] only), unset ([::1] first, then
+//!                                 127.0.0.1, as a browser on a dual-stack machine)
+//!      AUTHDECK_TEST_BROWSER_STRAYS  `1`: before requesting the app's callback,
+//!                                 send it hostile local traffic (strays.rs)
+//!
+//! Log lines:
+//! - `<status> <url>`  one per request followed; the last one is the final page
+//! - `ADDRESS <ip:port> <url>`  just before that request's line, when the URL's host
+//!   is `localhost`: the address the connection went to (`127.0.0.1:P` or `[::1]:P`)
+//! - `STRAY <name> <status>` / `STRAY <name> error: <what>`  one per stray, before
+//!   the callback's lines (see strays.rs)
+//! - `REFUSED <url> (<why>)`, `ERROR <url> (<error>)`, `TOO-MANY-REDIRECTS <url>`
+
+// The modules live in scripted_browser/ beside this file, which stays the
+// example's path in Cargo.toml.
+#[path = "scripted_browser/http.rs"]
+mod http;
+#[path = "scripted_browser/loopback.rs"]
+mod loopback;
+#[path = "scripted_browser/strays.rs"]
+mod strays;
 
 use std::fs::OpenOptions;
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
+
+use loopback::Localhost;
 
 const MAX_HOPS: usize = 10;
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
@@ -41,7 +64,21 @@ fn main() -> ExitCode {
         std::thread::sleep(Duration::from_millis(ms));
     }
 
-    for _ in 0..=MAX_HOPS {
+    let localhost = match Localhost::from_env() {
+        Ok(localhost) => localhost,
+        Err(reason) => {
+            eprintln!("scripted-browser: {reason}");
+            return ExitCode::from(2);
+        }
+    };
+    let send_strays = strays::enabled();
+    // The port of the first URL (the provider's authorize page): the app's
+    // callback is the later hop on another port that carries `state=`.
+    let mut provider_port = None;
+    // Held until after the real callback has completed, then dropped on return.
+    let mut idle_stray: Option<strays::Idle> = None;
+
+    for hop in 0..=MAX_HOPS {
         let target = match Target::parse(&url) {
             Ok(target) => target,
             Err(reason) => {
@@ -50,8 +87,22 @@ fn main() -> ExitCode {
                 return ExitCode::from(3);
             }
         };
-        let response = match get(&target) {
-            Ok(response) => response,
+        let provider_port = *provider_port.get_or_insert(target.port);
+        if send_strays
+            && idle_stray.is_none()
+            && hop > 0
+            && target.port != provider_port
+            && target.has_query_param("state")
+        {
+            idle_stray = Some(strays::send(&target, localhost, &log));
+        }
+        let response = match get(&target, localhost) {
+            Ok((address, response)) => {
+                if target.host == "localhost" {
+                    log(&format!("ADDRESS {address} {url}"));
+                }
+                response
+            }
             Err(e) => {
                 log(&format!("ERROR {url} ({e})"));
                 eprintln!("scripted-browser: GET {url} failed: {e}");
@@ -77,6 +128,7 @@ fn main() -> ExitCode {
 
 /// An http:// URL on a loopback host.
 struct Target {
+    /// `127.0.0.1`, `localhost` or `[::1]` (with the brackets, as in a URL).
     host: String,
     port: u16,
     path_and_query: String,
@@ -101,23 +153,61 @@ impl Target {
         if authority.contains('@') {
             return Err("userinfo in URLs is not allowed".into());
         }
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((host, port)) => (
-                host,
-                port.parse::<u16>()
-                    .map_err(|_| format!("bad port {port:?}"))?,
-            ),
-            None => (authority, 80),
+        let parse_port = |port: &str| {
+            port.parse::<u16>()
+                .map_err(|_| format!("bad port {port:?}"))
+        };
+        let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+            // An IPv6 literal: [::1] or [::1]:PORT.
+            let (inside, after) = bracketed
+                .split_once(']')
+                .ok_or_else(|| format!("unclosed [ in {authority:?}"))?;
+            let port = match after {
+                "" => 80,
+                _ => parse_port(
+                    after
+                        .strip_prefix(':')
+                        .ok_or_else(|| format!("bad authority {authority:?}"))?,
+                )?,
+            };
+            (format!("[{inside}]"), port)
+        } else {
+            match authority.rsplit_once(':') {
+                Some((host, port)) => (host.to_string(), parse_port(port)?),
+                None => (authority.to_string(), 80),
+            }
         };
         let host = host.to_ascii_lowercase();
-        if host != "127.0.0.1" && host != "localhost" {
-            return Err(format!("host {host:?} is not 127.0.0.1 or localhost"));
+        if !["127.0.0.1", "localhost", "[::1]"].contains(&host.as_str()) {
+            return Err(format!(
+                "host {host:?} is not 127.0.0.1, [::1] or localhost"
+            ));
         }
         Ok(Target {
             host,
             port,
             path_and_query: if path.is_empty() { "/".into() } else { path },
         })
+    }
+
+    /// The path without the query.
+    fn path(&self) -> &str {
+        self.path_and_query
+            .split_once('?')
+            .map_or(self.path_and_query.as_str(), |(path, _)| path)
+    }
+
+    /// The raw query (without `?`), empty when none.
+    fn query(&self) -> &str {
+        self.path_and_query
+            .split_once('?')
+            .map_or("", |(_, query)| query)
+    }
+
+    fn has_query_param(&self, name: &str) -> bool {
+        self.query()
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some(name))
     }
 
     /// Resolves a Location header against this URL (absolute, or absolute path).
@@ -136,124 +226,19 @@ impl Target {
     }
 }
 
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    }
-}
-
-fn get(target: &Target) -> std::io::Result<Response> {
-    // "localhost" may resolve to ::1 first; the app listens on 127.0.0.1, as a browser would find.
-    let address = format!(
-        "{}:{}",
-        if target.host == "localhost" {
-            "127.0.0.1"
-        } else {
-            &target.host
-        },
-        target.port
-    );
-    let mut stream = TcpStream::connect(address)?;
+/// One GET on its own connection; also says which address it went to.
+fn get(
+    target: &Target,
+    localhost: Localhost,
+) -> std::io::Result<(std::net::SocketAddr, http::Response)> {
+    let (mut stream, address) =
+        loopback::connect(&target.host, target.port, localhost, IO_TIMEOUT)?;
     stream.set_read_timeout(Some(IO_TIMEOUT))?;
     stream.set_write_timeout(Some(IO_TIMEOUT))?;
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: authdeck-scripted-browser\r\nAccept: text/html,*/*\r\nConnection: close\r\n\r\n",
         target.path_and_query, target.host, target.port
     );
-    stream.write_all(request.as_bytes())?;
-    let mut raw = Vec::new();
-    read_response(&mut stream, &mut raw)?;
-    parse_response(&raw)
-}
-
-/// Reads until the server closes, or until a Content-Length body is complete
-/// (some servers keep the socket open despite `Connection: close`).
-fn read_response(stream: &mut TcpStream, raw: &mut Vec<u8>) -> std::io::Result<()> {
-    let mut chunk = [0u8; 8192];
-    loop {
-        let n = match stream.read(&mut chunk) {
-            Ok(n) => n,
-            Err(e) if !raw.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => 0,
-            Err(e) => return Err(e),
-        };
-        if n == 0 {
-            return Ok(());
-        }
-        raw.extend_from_slice(&chunk[..n]);
-        if let Some(end) = find(raw, b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
-            let length = head.lines().find_map(|line| {
-                line.strip_prefix("content-length:")
-                    .and_then(|v| v.trim().parse::<usize>().ok())
-            });
-            if let Some(length) = length {
-                if raw.len() >= end + 4 + length {
-                    return Ok(());
-                }
-            }
-        }
-    }
-}
-
-fn parse_response(raw: &[u8]) -> std::io::Result<Response> {
-    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
-    let end = find(raw, b"\r\n\r\n").ok_or_else(|| bad("no end of headers"))?;
-    let head = String::from_utf8_lossy(&raw[..end]);
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().ok_or_else(|| bad("empty response"))?;
-    let status = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or_else(|| bad("bad status line"))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let mut body = raw[end + 4..].to_vec();
-    let chunked = headers.iter().any(|(n, v)| {
-        n.eq_ignore_ascii_case("transfer-encoding") && v.to_ascii_lowercase().contains("chunked")
-    });
-    if chunked {
-        body = dechunk(&body).ok_or_else(|| bad("bad chunked body"))?;
-    } else if let Some(length) = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-    {
-        body.truncate(length);
-    }
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
-}
-
-fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = find(data, b"\r\n")?;
-        let size_text = String::from_utf8_lossy(&data[..line_end]);
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        out.extend_from_slice(data.get(..size)?);
-        data = data.get(size + 2..)?;
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    let response = http::exchange(&mut stream, request.as_bytes())?;
+    Ok((address, response))
 }

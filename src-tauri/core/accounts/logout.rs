@@ -53,7 +53,17 @@ impl Accounts {
                 message,
             });
         };
-        let revocation = match self.live_for_revocation(&provider, &creds, set).await {
+        // A service known by its issuer alone learns its revocation endpoint
+        // from discovery; if that fails, the local delete still happens.
+        let (provider, discovery_failed) = match self.provider_ready(id).await {
+            Ok(ready) => (ready, None),
+            Err(e) => (provider, Some(e.to_string())),
+        };
+        let revocation = match discovery_failed {
+            Some(why) if provider.revoke_url.is_none() => Err(why),
+            _ => self.live_for_revocation(&provider, &creds, set).await,
+        };
+        let revocation = match revocation {
             Err(why) => Revocation::Failed(why),
             Ok(set) => match flow::revoke_request(&provider, &self.env, &creds, &set) {
                 None => Revocation::NotSupported,

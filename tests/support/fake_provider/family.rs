@@ -74,15 +74,37 @@ impl Family {
         }
     }
 
+    /// The revoke endpoint the catalog uses. For GitHub that is the grant
+    /// endpoint, which ends every token of the grant; GitHub's single-token
+    /// endpoint is `github_token_revoke_path`.
     pub(super) fn revoke_path(self, client_id: &str) -> Option<String> {
         match self {
             Family::Google => Some("/revoke".into()),
-            Family::GitHub => Some(format!("/applications/{client_id}/token")),
+            Family::GitHub => Some(format!("/applications/{client_id}/grant")),
             Family::Dropbox => Some("/2/auth/token/revoke".into()),
             Family::Zoom => Some("/oauth/revoke".into()),
             Family::Notion => Some("/v1/oauth/revoke".into()),
             Family::Microsoft => None,
         }
+    }
+
+    /// GitHub's `DELETE /applications/{client_id}/token`: it ends only the one
+    /// access token sent, not the grant's refresh tokens.
+    pub(super) fn github_token_revoke_path(client_id: &str) -> String {
+        format!("/applications/{client_id}/token")
+    }
+
+    /// GitHub, Dropbox and Notion check the access token sent to their revoke
+    /// endpoint like any API call: an expired or revoked one is refused, and
+    /// nothing is revoked (the refresh token lives on).
+    pub(super) fn revokes_with_live_access_token(self) -> bool {
+        matches!(self, Family::GitHub | Family::Dropbox | Family::Notion)
+    }
+
+    /// GitHub (JSON `access_token`) and Dropbox (`Authorization: Bearer`) take
+    /// only an access token at their revoke endpoint, never a refresh token.
+    pub(super) fn revokes_only_access_tokens(self) -> bool {
+        matches!(self, Family::GitHub | Family::Dropbox)
     }
 
     pub(super) fn userinfo_path(self) -> Option<&'static str> {

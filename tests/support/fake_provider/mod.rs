@@ -1,22 +1,27 @@
 //! A fake OAuth 2.0 provider on 127.0.0.1 that plays any of the six families
 //! (Google, Microsoft, GitHub, Dropbox, Zoom, Notion) with their wire quirks from
-//! shared/PROVIDERS.md: authorize (with PKCE and consent behaviours), token
+//! docs/providers.md: authorize (with PKCE and consent behaviours), token
 //! (authorization_code, refresh_token with rotation, Zoom account_credentials,
 //! client_credentials), revoke, and "who am I". Knobs change its behaviour while
 //! it runs; every request is recorded for assertions.
 //!
 //! Endpoints (same paths for every family, so one server is enough per test):
-//! - GET  /authorize
+//! - GET  /authorize (Notion: plain-http redirect URIs only for `localhost`)
 //! - POST /token
-//! - revoke: Google POST /revoke; GitHub DELETE /applications/{client_id}/token;
+//! - revoke: Google POST /revoke (client authentication optional, a knob);
+//!   GitHub DELETE /applications/{client_id}/grant (the whole grant) and
+//!   DELETE /applications/{client_id}/token (that one access token only);
 //!   Dropbox POST /2/auth/token/revoke; Zoom POST /oauth/revoke; Notion POST /v1/oauth/revoke;
-//!   Microsoft none
+//!   Microsoft none. GitHub, Dropbox and Notion refuse an expired or revoked
+//!   access token there and revoke nothing.
 //! - userinfo: Google GET /userinfo; GitHub GET /user; Microsoft GET /me;
 //!   Dropbox POST /2/users/get_current_account; Zoom GET /users/me; Notion none
 //!   (the person comes in the token response)
+//! - GET /.well-known/openid-configuration: a discovery document for this server
 
 mod family;
 mod http;
+mod revoke;
 mod state;
 mod token;
 mod wire;
@@ -82,6 +87,7 @@ impl FakeProvider {
             token_failure: None,
             lose_token_responses: 0,
             revoke_fails: false,
+            revoke_client_auth: false,
             account: Account::default_for(family),
             codes: Vec::new(),
             access: Vec::new(),
@@ -132,7 +138,8 @@ impl FakeProvider {
         self.url("/token")
     }
 
-    /// The revoke URL as the catalog writes it (GitHub keeps `{client_id}`).
+    /// The revoke URL as the catalog writes it (GitHub keeps `{client_id}`; its
+    /// grant endpoint, `/applications/{client_id}/grant`).
     pub fn revoke_url(&self) -> Option<String> {
         self.family
             .revoke_path("{client_id}")
@@ -253,6 +260,18 @@ impl FakeProvider {
         self.lock().revoke_fails = fail;
     }
 
+    /// RFC 7009 §2.1 at the Google-family /revoke (what custom and
+    /// OpenID-discovered services use in tests): when on, the client must
+    /// authenticate as at the token endpoint, by HTTP Basic or client_id +
+    /// client_secret in the form body (a confidential client), or by client_id
+    /// in the form body (a public client: no secret set). Without any client
+    /// identification: 400 invalid_request "no client authentication mechanism
+    /// provided"; with wrong credentials: 401 invalid_client "client
+    /// authentication failed". Either way nothing is revoked. Default off.
+    pub fn require_revoke_client_auth(&self, required: bool) {
+        self.lock().revoke_client_auth = required;
+    }
+
     pub fn account(&self) -> Account {
         self.lock().account.clone()
     }
@@ -307,11 +326,13 @@ impl FakeProvider {
         self.requests_to("/authorize").len()
     }
 
-    /// Requests to the token endpoint (exactly /token: GitHub's revoke path also ends in /token).
+    /// Requests to the token endpoint (exactly /token: GitHub's single-token
+    /// revoke path also ends in /token).
     pub fn token_requests(&self) -> Vec<Recorded> {
         self.requests_to("/token")
     }
 
+    /// Requests to the catalog's revoke endpoint (GitHub: /grant only).
     pub fn revoke_requests(&self) -> Vec<Recorded> {
         let state = self.lock();
         match state.family.revoke_path(&state.client_id) {

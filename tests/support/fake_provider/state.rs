@@ -1,5 +1,5 @@
 //! The fake's memory (codes, tokens, settings, the request log) and the endpoints
-//! other than /token: routing, authorize, revoke and "who am I".
+//! other than /token and revoke: routing, authorize and "who am I".
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -9,6 +9,7 @@ use rand::distributions::Alphanumeric;
 use rand::Rng;
 
 use super::http::{self, Canned, Recorded, Reply};
+use super::revoke::RevokeScope;
 use super::wire::{self, Account};
 use super::{Consent, Family};
 
@@ -52,6 +53,8 @@ pub(super) struct State {
     /// How many token requests still get no answer at all (after being processed).
     pub(super) lose_token_responses: usize,
     pub(super) revoke_fails: bool,
+    /// The Google-family /revoke wants client authentication (RFC 7009 §2.1).
+    pub(super) revoke_client_auth: bool,
     pub(super) account: Account,
     pub(super) codes: Vec<IssuedCode>,
     pub(super) access: Vec<AccessToken>,
@@ -155,20 +158,24 @@ impl State {
                 }
                 if let Some(path) = &revoke_path {
                     doc["revocation_endpoint"] = serde_json::json!(format!("{base}{path}"));
+                    if self.revoke_client_auth {
+                        doc["revocation_endpoint_auth_methods_supported"] = serde_json::json!([
+                            "client_secret_basic",
+                            "client_secret_post",
+                            "none"
+                        ]);
+                    }
                 }
                 Reply::json(200, doc)
             }
             (method, path) if Some(path) == revoke_path.as_deref() => {
-                let expected = if family == Family::GitHub {
-                    "DELETE"
-                } else {
-                    "POST"
-                };
-                if method != expected {
-                    Reply::json(405, serde_json::json!({"error": "method_not_allowed"}))
-                } else {
-                    self.revoke(r)
-                }
+                self.revoke_with_method(method, r, RevokeScope::Grant)
+            }
+            (method, path)
+                if family == Family::GitHub
+                    && path == Family::github_token_revoke_path(&self.client_id) =>
+            {
+                self.revoke_with_method(method, r, RevokeScope::OneAccessToken)
             }
             (method, path) if Some(path) == family.userinfo_path() => {
                 let expected = if family == Family::Dropbox {
@@ -259,6 +266,16 @@ impl State {
             || redirect_uri.starts_with("http://localhost/"))
         {
             return page_error("redirect_uri_mismatch: only loopback redirect URIs are registered");
+        }
+        // Notion takes plain-http redirect URIs only for the host `localhost`:
+        // http://127.0.0.1 cannot be registered there.
+        if self.family == Family::Notion
+            && url::Url::parse(&redirect_uri)
+                .is_ok_and(|u| u.scheme() == "http" && u.host_str() != Some("localhost"))
+        {
+            return page_error(
+                "invalid_redirect_uri: http redirect URIs are allowed only for localhost",
+            );
         }
         if !self.registered_redirect_uris.is_empty()
             && !self.registered_redirect_uris.contains(&redirect_uri)
@@ -359,97 +376,6 @@ impl State {
         ))
     }
 
-    // ----- revoke -----
-
-    fn revoke(&mut self, r: &Recorded) -> Reply {
-        if self.revoke_fails {
-            return Reply::text(500, "Internal Server Error");
-        }
-        let family = self.family;
-        let token = match family {
-            Family::Google => r.form_param("token").or_else(|| r.query_param("token")),
-            Family::GitHub => {
-                if r.header("user-agent").is_none() {
-                    return github_needs_user_agent();
-                }
-                match r.basic_auth() {
-                    Some((id, secret))
-                        if id == self.client_id && Some(&secret) == self.client_secret.as_ref() => {
-                    }
-                    _ => return Reply::json(404, serde_json::json!({"message": "Not Found"})),
-                }
-                r.json()
-                    .and_then(|j| j["access_token"].as_str().map(str::to_string))
-            }
-            Family::Dropbox => {
-                if let Some(reply) = dropbox_empty_json_body(r) {
-                    return reply;
-                }
-                r.bearer()
-            }
-            Family::Zoom | Family::Notion => {
-                match r.basic_auth() {
-                    Some((id, secret))
-                        if id == self.client_id && Some(&secret) == self.client_secret.as_ref() => {
-                    }
-                    _ => {
-                        return Reply::json(
-                            401,
-                            serde_json::json!({"error": "invalid_client", "reason": "Invalid client_id or client_secret"}),
-                        )
-                    }
-                }
-                if family == Family::Zoom {
-                    r.form_param("token")
-                } else {
-                    r.json()
-                        .and_then(|j| j["token"].as_str().map(str::to_string))
-                }
-            }
-            Family::Microsoft => None,
-        };
-        let Some(token) = token else {
-            return Reply::json(
-                400,
-                serde_json::json!({"error": "invalid_request", "error_description": "token missing"}),
-            );
-        };
-        let grant = self
-            .access
-            .iter()
-            .find(|t| t.token == token && !t.revoked)
-            .map(|t| t.grant)
-            .or_else(|| {
-                self.refresh
-                    .iter()
-                    .find(|t| t.token == token && t.alive)
-                    .map(|t| t.grant)
-            });
-        let Some(grant) = grant else {
-            return match family {
-                Family::GitHub => Reply::json(404, serde_json::json!({"message": "Not Found"})),
-                Family::Dropbox => wire::unauthorized(family),
-                _ => Reply::json(
-                    400,
-                    serde_json::json!({"error": "invalid_token", "error_description": "Token expired or revoked"}),
-                ),
-            };
-        };
-        // Revoking one token ends the whole grant, access and refresh tokens alike.
-        for t in self.access.iter_mut().filter(|t| t.grant == grant) {
-            t.revoked = true;
-        }
-        for t in self.refresh.iter_mut().filter(|t| t.grant == grant) {
-            t.alive = false;
-        }
-        match family {
-            Family::GitHub => Reply::empty(204),
-            Family::Dropbox => Reply::json(200, serde_json::Value::Null),
-            Family::Zoom => Reply::json(200, serde_json::json!({"status": "success"})),
-            _ => Reply::json(200, serde_json::json!({})),
-        }
-    }
-
     // ----- who am I -----
 
     fn userinfo(&mut self, r: &Recorded) -> Reply {
@@ -470,7 +396,7 @@ impl State {
 }
 
 /// The GitHub API refuses requests without a User-Agent.
-fn github_needs_user_agent() -> Reply {
+pub(super) fn github_needs_user_agent() -> Reply {
     Reply::text(
         403,
         "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).",
@@ -479,7 +405,7 @@ fn github_needs_user_agent() -> Reply {
 
 /// Dropbox RPC endpoints without arguments want no body and no JSON content type:
 /// `Content-Type: application/json` with an empty body is a 400.
-fn dropbox_empty_json_body(r: &Recorded) -> Option<Reply> {
+pub(super) fn dropbox_empty_json_body(r: &Recorded) -> Option<Reply> {
     if r.is_json_body() && r.body.trim().is_empty() {
         Some(Reply::text(
             400,

@@ -1,6 +1,7 @@
 //! What each provider family puts on the wire: token responses, error bodies,
-//! userinfo documents. The quirks from shared/PROVIDERS.md live here as data
-//! per family, so the server logic in mod.rs stays one flow for all six.
+//! userinfo documents. The quirks from docs/providers.md live here as data
+//! per family, so the server logic in state.rs, token.rs and revoke.rs stays
+//! one flow for all six.
 
 use serde_json::{json, Value};
 
