@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 use support::cli::authdeck;
-use support::fake_provider::{FakeProvider, Family};
+use support::fake_provider::{FakeProvider, Family, Minted};
 use support::scenario::Scenario;
 use support::{require_test_session, TestEnv};
 
@@ -181,12 +181,22 @@ fn a_refused_revocation_is_quoted_in_the_services_words() {
     assert_ne!(corp["state"], "connected");
 }
 
-#[test]
-fn dropbox_logout_with_an_expired_access_token_refreshes_first_then_revokes() {
-    let s = Scenario::new(Family::Dropbox, "dropbox-expired");
-    let (minted, _) = s.plant(-10, &["files.metadata.read"]);
+/// Logs out of `family` holding an expired access token (and a live refresh
+/// token), and checks what every such service must see: one refresh to get a
+/// live token, then a revocation that leaves no refresh token alive.
+fn log_out_with_an_expired_access_token(
+    family: Family,
+    name: &str,
+    lifetime: Option<u64>,
+    scopes: &[&str],
+) -> (Scenario, Minted) {
+    let s = Scenario::new(family, name);
+    if lifetime.is_some() {
+        s.fake.set_access_token_lifetime(lifetime);
+    }
+    let (minted, _) = s.plant(-10, scopes);
     s.fake.expire_all_access_tokens();
-    let out = s.run(&["logout", "dropbox"]);
+    let out = s.run(&["logout", family.id()]);
     out.assert_success();
     assert!(
         out.stdout.contains("cancelled Authdeck's access"),
@@ -194,53 +204,43 @@ fn dropbox_logout_with_an_expired_access_token_refreshes_first_then_revokes() {
         out.describe()
     );
     assert_eq!(s.fake.refresh_count(), 1, "renewed once, to revoke");
-    let revoke = s.fake.revoke_requests();
-    assert_eq!(revoke.len(), 1);
-    assert_ne!(revoke[0].bearer(), Some(minted.access_token.clone()));
+    assert_eq!(s.fake.revoke_requests().len(), 1);
     assert!(
         s.fake.live_refresh_tokens().is_empty(),
         "the refresh token is dead at the service"
     );
     assert!(s.record().is_none());
+    (s, minted)
+}
+
+#[test]
+fn dropbox_logout_with_an_expired_access_token_refreshes_first_then_revokes() {
+    let (s, minted) = log_out_with_an_expired_access_token(
+        Family::Dropbox,
+        "dropbox-expired",
+        None,
+        &["files.metadata.read"],
+    );
+    let revoke = s.fake.revoke_requests();
+    assert_ne!(revoke[0].bearer(), Some(minted.access_token));
 }
 
 #[test]
 fn github_logout_revokes_the_whole_grant_even_with_an_expired_token() {
-    let s = Scenario::new(Family::GitHub, "github-grant");
     // An app with expiring tokens: 8 hours, rotating refresh tokens.
-    s.fake.set_access_token_lifetime(Some(28_800));
-    s.plant(-10, &["repo"]);
-    s.fake.expire_all_access_tokens();
-    let out = s.run(&["logout", "github"]);
-    out.assert_success();
-    assert!(
-        out.stdout.contains("cancelled Authdeck's access"),
-        "{}",
-        out.describe()
+    let (s, _) = log_out_with_an_expired_access_token(
+        Family::GitHub,
+        "github-grant",
+        Some(28_800),
+        &["repo"],
     );
-    assert_eq!(s.fake.refresh_count(), 1);
     let revoke = s.fake.revoke_requests();
-    assert_eq!(revoke.len(), 1);
     assert!(revoke[0].path.ends_with("/grant"), "{}", revoke[0].path);
     assert_eq!(revoke[0].method, "DELETE");
-    assert!(s.fake.live_refresh_tokens().is_empty());
     assert!(s.fake.valid_access_tokens().is_empty());
-    assert!(s.record().is_none());
 }
 
 #[test]
 fn notion_logout_with_an_expired_access_token_refreshes_first() {
-    let s = Scenario::new(Family::Notion, "notion-expired");
-    s.fake.set_access_token_lifetime(Some(3_600));
-    s.plant(-10, &[]);
-    s.fake.expire_all_access_tokens();
-    let out = s.run(&["logout", "notion"]);
-    out.assert_success();
-    assert!(
-        out.stdout.contains("cancelled Authdeck's access"),
-        "{}",
-        out.describe()
-    );
-    assert_eq!(s.fake.refresh_count(), 1);
-    assert!(s.fake.live_refresh_tokens().is_empty());
+    log_out_with_an_expired_access_token(Family::Notion, "notion-expired", Some(3_600), &[]);
 }

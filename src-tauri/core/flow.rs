@@ -557,18 +557,7 @@ mod tests {
 
     #[test]
     fn microsoft_has_no_revoke_and_github_revokes_with_delete() {
-        let set = TokenSet {
-            access_token: AccessToken::new("at"),
-            refresh_token: None,
-            token_type: "bearer".into(),
-            expires_at: None,
-            scopes: vec![],
-            method: crate::core::token::Method::OauthPkce,
-            account: None,
-            obtained_at: 0,
-            refreshed_at: None,
-            needs_reconnect: None,
-        };
+        let set = planted(None);
         assert!(
             revoke_request(&provider("microsoft"), &Env::default(), &creds(None), &set).is_none()
         );
