@@ -154,7 +154,10 @@ impl SetupInfo {
                 saved: saved.account_id.is_some(),
             });
         }
-        let redirect_uri = redirect_hint(provider);
+        // The copyable field holds one address; the text names the others a
+        // fixed-port service needs, so a busy first port does not break sign-in.
+        let addresses = provider.redirect_addresses();
+        let redirect_uri = addresses.first().cloned();
         let console = provider
             .console_url
             .as_deref()
@@ -162,8 +165,12 @@ impl SetupInfo {
         let mut instructions = format!(
             "Create an app (an \"OAuth client\" for a desktop app) at {console}, then copy its client ID{} here.{} Authdeck keeps them in your keyring.",
             if provider.requires_client_secret { " and client secret" } else { "" },
-            match &redirect_uri {
-                Some(uri) => format!(" When asked for a redirect address, enter {uri}."),
+            match addresses.split_first() {
+                Some((first, [])) => format!(" When asked for a redirect address, enter {first}."),
+                Some((first, rest)) => format!(
+                    " When asked for a redirect address, enter {first}, and add {} as well.",
+                    rest.join(" and ")
+                ),
                 None => String::new(),
             }
         );
@@ -180,17 +187,6 @@ impl SetupInfo {
             fields,
         }
     }
-}
-
-/// The redirect address to register: exact for fixed-port services, where
-/// every fixed port is named so a busy first port does not break the sign-in.
-fn redirect_hint(provider: &Provider) -> Option<String> {
-    let addresses = provider.redirect_addresses();
-    let (first, rest) = addresses.split_first()?;
-    Some(match rest {
-        [] => first.clone(),
-        _ => format!("{first} (and also {})", rest.join(" and ")),
-    })
 }
 
 /// Errors cross IPC as `{code, message}`: the UI maps codes, never strings.
