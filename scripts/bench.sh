@@ -107,7 +107,7 @@ out=target/bench
 mkdir -p "$out"
 rm -f "$out"/*.ppm "$out"/*.png
 # The runner keeps its frames and logs in the session's scratch dir.
-dbus-run-session -- bash scripts/session.sh \
+bash scripts/private-bus.sh bash scripts/session.sh \
   bash -c 'exec "$@" --scratch "$AUTHDECK_SESSION_SCRATCH"' runner \
   target/bench/runner-target/release/authdeck-bench \
   --app "$PWD/target/release/authdeck" \

@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # Runs the command given as arguments (the test suite, the bench) against real
 # parts that belong to this run only: an unlocked gnome-keyring on the private
-# session bus that the caller started with dbus-run-session
-# started with dbus-run-session, and an Xvfb display. Nothing touches the
-# developer's own keyring, config, caches or screen.
+# session bus that the caller started (scripts/private-bus.sh), and an Xvfb
+# display. Nothing touches the developer's own keyring, config, caches or screen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
-  echo "No session bus: run this through scripts/test.sh or scripts/bench.sh (they wrap it in dbus-run-session)." >&2
+  echo "No session bus: run this through scripts/test.sh or scripts/bench.sh (they wrap it in scripts/private-bus.sh)." >&2
   exit 1
 fi
 if [ "$#" -eq 0 ]; then
-  echo "usage: dbus-run-session -- bash scripts/session.sh COMMAND [ARGS...]" >&2
+  echo "usage: bash scripts/private-bus.sh bash scripts/session.sh COMMAND [ARGS...]" >&2
   exit 2
 fi
 
@@ -44,6 +43,13 @@ export XDG_DATA_HOME="$scratch/data"
 export XDG_CACHE_HOME="$scratch/cache"
 export XDG_CONFIG_HOME="$scratch/config"
 export XDG_RUNTIME_DIR="$scratch/runtime"
+
+# If this daemon dies mid-run, the bus of scripts/private-bus.sh starts
+# scripts/keyring-daemon.sh, which needs this run's places.
+if [ -n "${AUTHDECK_BUS_DIR:-}" ]; then
+  printf 'export XDG_DATA_HOME=%q XDG_CACHE_HOME=%q XDG_CONFIG_HOME=%q XDG_RUNTIME_DIR=%q\n' \
+    "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR" >"$AUTHDECK_BUS_DIR/keyring.env"
+fi
 
 # An unlocked default ("login") collection; the daemon dies with the bus.
 eval "$(printf '%s' authdeck-test | gnome-keyring-daemon --unlock --components=secrets --daemonize)"

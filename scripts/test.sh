@@ -56,9 +56,9 @@ end_phase
 start_phase "cargo test (private D-Bus + gnome-keyring + Xvfb)"
 if [ "$#" -gt 0 ]; then
   # A developer's own selection, e.g. `--test window -- stored_token`.
-  dbus-run-session -- bash scripts/session.sh cargo test "$@" </dev/null
+  bash scripts/private-bus.sh bash scripts/session.sh cargo test "$@" </dev/null
 else
   # Two threads: on 2 cores each window test runs an app plus WebKit; more only slows them.
-  dbus-run-session -- bash scripts/session.sh cargo test --all-targets -- --test-threads=2 </dev/null
+  bash scripts/private-bus.sh bash scripts/session.sh cargo test --all-targets -- --test-threads=2 </dev/null
 fi
 end_phase
