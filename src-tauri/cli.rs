@@ -227,6 +227,12 @@ async fn config(accounts: &Accounts, action: ConfigAction) -> Result<(), Error> 
                 Some(v) => v,
                 None => read_value(&key, &provider.name)?,
             };
+            // Advice, not a refusal: a service may change its formats.
+            let field = crate::core::setup::Field::from_key(&key);
+            if let Some(said) = field.and_then(|f| crate::core::setup::check(&provider, f, &value))
+            {
+                say!("authdeck: warning: {said}");
+            }
             let (id, secret, account) = match key.as_str() {
                 "client_id" => (Some(value), None, None),
                 "client_secret" => (None, Some(value), None),
@@ -291,24 +297,16 @@ fn abilities(creds: &Credentials, provider: &crate::core::provider::Provider) ->
     }
 }
 
-fn source_words(source: &Source) -> String {
-    match source {
-        Source::Keyring => "keyring".to_owned(),
-        Source::Env(var) => format!("from {var}"),
-        Source::ConfigFile => "providers.toml".to_owned(),
-    }
-}
-
 fn shown(value: Option<(String, &Source)>) -> String {
     match value {
-        Some((v, source)) => format!("{v} ({})", source_words(source)),
+        Some((v, source)) => format!("{v} ({})", source.describe()),
         None => "not set".to_owned(),
     }
 }
 
 fn masked(source: Option<&Source>) -> String {
     match source {
-        Some(source) => format!("set, hidden ({})", source_words(source)),
+        Some(source) => format!("set, hidden ({})", source.describe()),
         None => "not set".to_owned(),
     }
 }

@@ -613,3 +613,105 @@ fn url_port(url: &str) -> u16 {
     let host_port = after.split('/').next().unwrap();
     host_port.rsplit(':').next().unwrap().parse().unwrap()
 }
+
+// ----- client IDs set once by whoever ships Authdeck --------------------------
+
+const ORG_GITHUB: &str = "[github]\nclient_id = \"Ov23liOrganization01\"\n[google]\nclient_id = \"4242-org.apps.googleusercontent.com\"\nclient_secret = \"GOCSPX-org-desktop-secret\"\n";
+
+fn service_status(out: &support::cli::Output, id: &str) -> serde_json::Value {
+    out.json()
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["service"] == id).cloned())
+        .unwrap_or_else(|| panic!("{id} in {}", out.describe()))
+}
+
+#[test]
+fn a_system_file_makes_a_service_ready_and_the_keyring_still_wins() {
+    require_test_session();
+    let test = TestEnv::new("system-preset");
+    test.write_system_providers_toml(ORG_GITHUB);
+    let status = authdeck(&["status", "--json"]).envs(test.app_env()).run();
+    status.assert_success();
+    // Google needs its secret too, which the system file may carry for Google only.
+    assert_eq!(service_status(&status, "google")["state"], "not_connected");
+    assert_eq!(service_status(&status, "github")["state"], "not_configured");
+    assert!(
+        !status.stdout.contains("GOCSPX-org"),
+        "{}",
+        status.describe()
+    );
+    let show = authdeck(&["config", "show", "google"])
+        .envs(test.app_env())
+        .run();
+    show.assert_success();
+    assert!(
+        show.stdout
+            .contains("4242-org.apps.googleusercontent.com (system file ("),
+        "{}",
+        show.describe()
+    );
+    assert!(!show.stdout.contains("GOCSPX-org"), "{}", show.describe());
+    // What the person saves wins over the organization's.
+    authdeck(&["config", "set", "google", "client_id"])
+        .envs(test.app_env())
+        .stdin("5555-mine.apps.googleusercontent.com\n")
+        .run()
+        .assert_success();
+    let show = authdeck(&["config", "show", "google"])
+        .envs(test.app_env())
+        .run();
+    assert!(
+        show.stdout
+            .contains("5555-mine.apps.googleusercontent.com (keyring)"),
+        "{}",
+        show.describe()
+    );
+    // The environment sits between the keyring and the files.
+    let env_show = authdeck(&["config", "show", "github"])
+        .envs(test.app_env())
+        .env("GITHUB_CLIENT_ID", "Ov23liFromTheEnv0001")
+        .run();
+    assert!(
+        env_show
+            .stdout
+            .contains("Ov23liFromTheEnv0001 (environment (GITHUB_CLIENT_ID))"),
+        "{}",
+        env_show.describe()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_system_file_others_can_write_is_refused_and_named() {
+    use std::os::unix::fs::PermissionsExt;
+    require_test_session();
+    let test = TestEnv::new("system-unsafe");
+    let file = test.write_system_providers_toml(ORG_GITHUB);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    let status = authdeck(&["status", "--json"]).envs(test.app_env()).run();
+    status.assert_success();
+    assert_eq!(service_status(&status, "google")["state"], "not_configured");
+    assert!(
+        status.stderr.contains(&file.display().to_string())
+            && status.stderr.contains("can be changed by other users"),
+        "{}",
+        status.describe()
+    );
+}
+
+#[test]
+fn config_set_warns_when_a_value_looks_like_it_is_in_the_wrong_field() {
+    require_test_session();
+    let test = TestEnv::new("config-check");
+    let out = authdeck(&["config", "set", "google", "client_id"])
+        .envs(test.app_env())
+        .stdin("GOCSPX-this-is-the-secret\n")
+        .run();
+    out.assert_success();
+    assert!(
+        out.stderr
+            .contains("This looks like Google's client secret, not the client ID"),
+        "{}",
+        out.describe()
+    );
+}

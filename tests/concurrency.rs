@@ -36,7 +36,7 @@ impl Setup {
         let dir = self.test.config.path().to_path_buf();
         Arc::new(
             Accounts::new(
-                Catalog::load(&dir),
+                Catalog::load(&dir, &dir.join("no-system-config")),
                 Store::new(&self.test.keyring_service),
                 env,
                 dir,

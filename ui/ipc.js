@@ -58,6 +58,9 @@ export const logout = (service) => invoke("logout", { service });
 export const refresh = (service) => invoke("refresh", { service });
 export const setupInfo = (service) => invoke("setup_info", { service });
 export const saveSetup = (service, values) => invoke("save_setup", { service, values });
+/** One sentence when a typed value does not look right for the field; null when it does. */
+export const checkSetupValue = (service, key, value) =>
+  invoke("check_setup_value", { service, key, value });
 
 export const onServiceChanged = (handler) => listen("service-changed", handler);
 export const onKeyringStatus = (handler) => listen("keyring-status", handler);

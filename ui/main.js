@@ -11,6 +11,7 @@ import { nowSeconds } from "./time.js";
 
 const grid = document.getElementById("services");
 const banners = document.getElementById("banners");
+const welcome = document.getElementById("welcome");
 const announcer = document.getElementById("announcer");
 
 /** Latest ServiceView per id; Map order is card order. */
@@ -113,9 +114,32 @@ function showView(view) {
   grid.removeAttribute("aria-busy");
   grid.querySelector(".placeholder")?.remove();
   drawCard(view.id);
+  updateWelcome();
   if (before && (before.state !== view.state || before.message !== view.message)) {
     announce(describeChange(view));
   }
+}
+
+/** Names joined as a person writes them: "A", "A and B", "A, B and C". */
+function joinNames(names) {
+  if (names.length <= 1) return names.join("");
+  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+/** Until something is connected: what Authdeck does, and what is ready now. */
+function updateWelcome() {
+  const all = [...views.values()];
+  const started = all.some((v) => ["connected", "needs_reconnect", "connecting"].includes(v.state));
+  welcome.hidden = started;
+  if (started) return;
+  const ready = all.filter((v) => v.state === "not_connected").map((v) => v.name);
+  const first =
+    "Authdeck keeps your cloud accounts connected in one place, so you and the programs on this computer can use them without signing in again and again.";
+  const second =
+    ready.length > 0
+      ? `Ready to connect now: ${joinNames(ready)}.`
+      : "Each service needs a one-time setup first: click Set up on its card.";
+  welcome.textContent = `${first} ${second}`;
 }
 
 // ---- actions -------------------------------------------------------------
@@ -183,6 +207,11 @@ async function openSetup(id) {
     onSaved: (view) => {
       showView(view);
       announce(`${view.name} settings saved.`);
+    },
+    onSavedConnect: (view) => {
+      showView(view);
+      announce(`${view.name} settings saved. Opening the sign-in in your browser.`);
+      busyCall(id, "connect", () => ipc.connect(id));
     },
     returnFocus: returnFocusTo(id, "setup"),
   });

@@ -46,6 +46,38 @@ function mustFill(field) {
   return field.required && !field.from_env && !field.saved;
 }
 
+/** Checks a field against the service's formats as the person types or pastes. */
+function watchField(service, field, input, row) {
+  const note = el("p", "field-check");
+  note.id = `setup-${service}-${field.key}-check`;
+  note.setAttribute("aria-live", "polite");
+  row.append(note);
+  const described = input.getAttribute("aria-describedby");
+  input.setAttribute("aria-describedby", described ? `${described} ${note.id}` : note.id);
+  let timer = null;
+  let asked = 0;
+  const check = async () => {
+    const ask = ++asked;
+    const value = input.value.trim();
+    let said = null;
+    if (value !== "") {
+      try {
+        said = await ipc.checkSetupValue(service, field.key, value);
+      } catch {
+        said = null; // A failed check never blocks saving.
+      }
+    }
+    if (ask !== asked) return; // A newer keystroke asked again.
+    note.textContent = said || "";
+    if (said) input.setAttribute("data-mismatch", "true");
+    else input.removeAttribute("data-mismatch");
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(check, 150);
+  });
+}
+
 function fieldRow(service, field) {
   const row = el("div", "field");
   const id = `setup-${service}-${field.key}`;
@@ -75,6 +107,7 @@ function fieldRow(service, field) {
     input.setAttribute("aria-describedby", note.id);
     row.append(note);
   }
+  watchField(service, field, input, row);
   return row;
 }
 
@@ -83,27 +116,59 @@ function fieldRow(service, field) {
  * `onSaved(view)` receives the ServiceView save_setup returns;
  * `returnFocus()` runs when the dialog closes.
  */
-export function openSetupDialog(info, { onSaved, returnFocus }) {
+export function openSetupDialog(info, { onSaved, onSavedConnect, returnFocus }) {
   let busy = false;
   const { dialog, heading } = createDialog("setup", `Set up ${info.name}`);
   const form = el("form", "sheet-form");
   form.noValidate = true;
   form.append(heading);
 
-  if (info.instructions) form.append(el("p", "instructions", info.instructions));
+  if (info.preset_by) {
+    form.append(
+      el(
+        "p",
+        "preset-note",
+        `${info.name} is already set up for you by ${info.preset_by}: you can connect without filling in anything. To use your own app instead, enter its details below.`,
+      ),
+    );
+  }
+  if (Array.isArray(info.steps) && info.steps.length > 0) {
+    const steps = el("ol", "setup-steps");
+    steps.setAttribute("aria-label", `How to set up ${info.name}`);
+    for (const step of info.steps) steps.append(el("li", null, step));
+    form.append(steps);
+  } else if (info.instructions) {
+    form.append(el("p", "instructions", info.instructions));
+  }
+  if (info.warning) {
+    const warning = el("p", "setup-warning", info.warning);
+    warning.setAttribute("role", "note");
+    form.append(warning);
+  }
   if (info.console_url) {
     form.append(copyRow(`setup-${info.service}-console`, "Where to get these", info.console_url, "copy-console-url"));
   }
-  if (info.redirect_uri) {
+  const redirects = Array.isArray(info.redirect_uris) && info.redirect_uris.length > 0
+    ? info.redirect_uris
+    : info.redirect_uri ? [info.redirect_uri] : [];
+  redirects.forEach((uri, i) => {
+    const many = redirects.length > 1;
     const row = copyRow(
-      `setup-${info.service}-redirect`,
-      "Redirect address",
-      info.redirect_uri,
+      `setup-${info.service}-redirect${i ? `-${i + 1}` : ""}`,
+      many ? `Redirect address ${i + 1} of ${redirects.length}` : "Redirect address",
+      uri,
       "copy-redirect-uri",
     );
-    row.append(el("p", "field-note", "If the site asks where to send people after signing in, enter this address."));
+    // The address itself, readable (and found by a screen reader) beside the field.
+    row.dataset.redirect = uri;
+    if (i === redirects.length - 1) {
+      const note = many
+        ? `If the site asks where to send people after signing in, add each of these ${redirects.length} addresses.`
+        : "If the site asks where to send people after signing in, enter this address.";
+      row.append(el("p", "field-note", note));
+    }
     form.append(row);
-  }
+  });
 
   const fields = Array.isArray(info.fields) ? info.fields : [];
   const fieldset = el("div", "fields");
@@ -119,16 +184,20 @@ export function openSetupDialog(info, { onSaved, returnFocus }) {
   cancel.type = "button";
   cancel.dataset.action = "cancel-setup";
   cancel.addEventListener("click", () => dialog.close());
-  const save = el("button", "btn btn--primary", "Save");
+  const save = el("button", "btn btn--secondary", "Save");
   save.type = "submit";
   save.dataset.action = "save-setup";
-  actions.append(cancel, save);
+  const saveConnect = el("button", "btn btn--primary", "Save and connect");
+  saveConnect.type = "submit";
+  saveConnect.dataset.action = "save-connect";
+  actions.append(cancel, save, saveConnect);
   form.append(actions);
 
   form.addEventListener("submit", async (event) => {
     // The CSP forbids form navigation; the submit is handled here only.
     event.preventDefault();
     if (busy) return;
+    const thenConnect = event.submitter === saveConnect;
     error.textContent = "";
     const values = {};
     for (const field of fields) {
@@ -145,18 +214,22 @@ export function openSetupDialog(info, { onSaved, returnFocus }) {
     }
     busy = true;
     save.disabled = true;
+    saveConnect.disabled = true;
     cancel.disabled = true;
-    save.textContent = "Saving…";
+    (thenConnect ? saveConnect : save).textContent = "Saving…";
     try {
       const view = await ipc.saveSetup(info.service, values);
       busy = false;
       dialog.close();
-      onSaved(view);
+      if (thenConnect && onSavedConnect) onSavedConnect(view);
+      else onSaved(view);
     } catch (failure) {
       busy = false;
       save.disabled = false;
+      saveConnect.disabled = false;
       cancel.disabled = false;
       save.textContent = "Save";
+      saveConnect.textContent = "Save and connect";
       error.textContent = failure.message;
     }
   });

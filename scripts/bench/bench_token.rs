@@ -127,7 +127,7 @@ async fn run(options: &Options) -> Result<serde_json::Value, String> {
     let credentials = fake.credentials_env();
     let env = Env::from_pairs(credentials.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let store = Store::new(format!("authdeck-bench-token-{pid}"));
-    let catalog = Catalog::load(&scratch.0);
+    let catalog = Catalog::load(&scratch.0, &scratch.0.join("no-system-config"));
     let accounts = |store: &Store| {
         Accounts::new(
             catalog.clone(),

@@ -219,6 +219,21 @@ pub async fn setup_info(state: Tauri<'_, AppState>, service: String) -> Result<S
     Ok(SetupInfo::new(&provider, &saved, &creds))
 }
 
+/// One plain sentence when a value typed into the setup form does not look
+/// like what the service issues (a secret in the ID field, a stray space);
+/// `None` when it looks right. Nothing is saved.
+#[tauri::command]
+pub async fn check_setup_value(
+    state: Tauri<'_, AppState>,
+    service: String,
+    key: String,
+    value: String,
+) -> Result<Option<String>> {
+    let provider = state.accounts.provider(&service)?;
+    Ok(crate::core::setup::Field::from_key(&key)
+        .and_then(|field| crate::core::setup::check(provider, field, &value)))
+}
+
 #[tauri::command]
 pub async fn save_setup(
     app: AppHandle,

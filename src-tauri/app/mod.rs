@@ -91,6 +91,7 @@ pub fn run() {
             commands::refresh,
             commands::setup_info,
             commands::save_setup,
+            commands::check_setup_value,
         ])
         .setup(move |app| {
             if let Some(window) = app.get_webview_window("main") {

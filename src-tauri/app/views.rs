@@ -5,7 +5,7 @@
 use crate::core::accounts::{State, Status};
 use crate::core::credentials::{Credentials, Source};
 use crate::core::error::Error;
-use crate::core::provider::{Provider, RevokeStyle};
+use crate::core::provider::{Origin, Provider, RevokeStyle};
 use crate::core::store::SavedClient;
 use serde::Serialize;
 
@@ -117,6 +117,14 @@ pub struct SetupInfo {
     pub console_url: Option<String>,
     pub instructions: String,
     pub redirect_uri: Option<String>,
+    /// Every redirect address to register (one per fixed port), each copyable.
+    pub redirect_uris: Vec<String>,
+    /// Numbered steps through the service's console (empty for a custom one).
+    pub steps: Vec<String>,
+    pub warning: Option<String>,
+    /// "your organization" / "the people who packaged Authdeck" when the
+    /// service came set up; the person may still use their own app.
+    pub preset_by: Option<&'static str>,
     pub fields: Vec<SetupField>,
 }
 
@@ -162,7 +170,7 @@ impl SetupInfo {
             .console_url
             .as_deref()
             .unwrap_or("the service's developer console");
-        let mut instructions = format!(
+        let instructions = format!(
             "Create an app (an \"OAuth client\" for a desktop app) at {console}, then copy its client ID{} here.{} Authdeck keeps them in your keyring.",
             if provider.requires_client_secret { " and client secret" } else { "" },
             match addresses.split_first() {
@@ -174,16 +182,24 @@ impl SetupInfo {
                 None => String::new(),
             }
         );
-        if let Some(note) = &provider.setup_note {
-            instructions.push(' ');
-            instructions.push_str(note);
-        }
+
         Self {
             service: provider.id.clone(),
             name: provider.name.clone(),
             console_url: provider.console_url.clone(),
             instructions,
             redirect_uri,
+            redirect_uris: addresses.clone(),
+            steps: provider.setup_steps.clone(),
+            warning: provider.setup_warning.clone(),
+            preset_by: creds
+                .client_id
+                .as_ref()
+                .and_then(|(_, source)| match source {
+                    Source::Configured(Origin::SystemFile(_)) => Some("your organization"),
+                    Source::Configured(Origin::BuiltIn) => Some("the people who packaged Authdeck"),
+                    _ => None,
+                }),
             fields,
         }
     }

@@ -147,7 +147,7 @@ impl Accounts {
     /// The catalog from the config dir, the keyring named by the environment.
     pub fn from_environment() -> Result<Self, Error> {
         let config_dir = crate::core::paths::config_dir();
-        let catalog = Catalog::load(&config_dir);
+        let catalog = Catalog::load(&config_dir, &crate::core::paths::system_config_dir());
         Self::new(catalog, Store::from_env(), Env::from_process(), config_dir)
     }
 

@@ -18,6 +18,7 @@
 
 use crate::core::provider::{
     BodyFormat, Placeholder, Provider, RedirectHost, RevokeStyle, TokenAuth, UserinfoStyle,
+    ValueFormat,
 };
 
 /// Ports registered by the user for services that need an exact redirect URI.
@@ -91,8 +92,12 @@ fn google() -> Provider {
         api_key_env: Some(text("GOOGLE_API_KEY")),
         api_key_label: Some(text("Google API key (public data only)")),
         // Google requires the secret even for desktop clients; it says the
-        // secret of an installed app is "not treated as a secret".
+        // secret of an installed app is "not treated as a secret", so a
+        // distributor's preset may carry it (docs/providers.md#google).
         requires_client_secret: true,
+        secret_may_ship: true,
+        // A "Desktop app" client has no redirect setting: any loopback port works.
+        registers_redirect: false,
         redirect_host: RedirectHost::Loopback,
         token_auth: TokenAuth::Post,
         // Without prompt=consent Google sends a refresh token only on the first
@@ -103,6 +108,18 @@ fn google() -> Provider {
         // Google adds `iss` to the callback (RFC 9207) and publishes discovery.
         issuer: Some(text("https://accounts.google.com")),
         revoke_note: text("Google will be told to cancel Authdeck's access."),
+        setup_steps: list(&[
+            "Open the Google Cloud console (console.cloud.google.com) and pick a project at the top, or click New project.",
+            "Go to Google Auth Platform (APIs & Services > OAuth consent screen). Under Branding, give the app a name and your email. Under Audience, choose External, and add your own Google address under Test users.",
+            "Under APIs & Services > Library, enable the Google Drive API and the Google Docs API.",
+            "Go to Clients (APIs & Services > Credentials), click Create client (Create credentials > OAuth client ID), choose the application type Desktop app, name it Authdeck, and click Create. Desktop apps need no redirect address.",
+            "Copy the Client ID and the Client secret into the fields below.",
+        ]),
+        setup_warning: Some(text(
+            "While the app's publishing status is Testing, Google ends its sign-ins after 7 days. Click Publish app under Audience to keep them.",
+        )),
+        client_id_format: Some(ValueFormat::EndsWith(text(".apps.googleusercontent.com"))),
+        client_secret_format: Some(ValueFormat::StartsWith(text("GOCSPX-"))),
         ..builtin("google", "Google")
     }
 }
@@ -146,6 +163,14 @@ fn dropbox() -> Provider {
         // UNCONFIRMED: refresh tokens are believed not to rotate (docs/providers.md#dropbox).
         extra_authorize_params: pairs(&[("token_access_type", "offline")]),
         revoke_note: text("Dropbox will be told to cancel Authdeck's access."),
+        setup_steps: list(&[
+            "Open the Dropbox App Console (dropbox.com/developers/apps) and click Create app.",
+            "Choose Scoped access and the access your app needs (App folder or Full Dropbox), give it a name, and click Create app.",
+            "On the Permissions tab, tick what Authdeck may do (for example files.metadata.read and files.content.read) and click Submit.",
+            "On the Settings tab, under OAuth 2 > Redirect URIs, add each address shown below, one at a time.",
+            "Copy the App key into the Client ID field. The App secret is not needed.",
+        ]),
+        client_id_format: Some(ValueFormat::Word { min: 15, max: 15 }),
         ..builtin("dropbox", "Dropbox")
     }
 }
@@ -180,16 +205,20 @@ fn zoom() -> Provider {
         // Confidential apps authenticate with Basic; only the app's separate
         // public-client ID signs in without a secret (docs/providers.md#zoom).
         requires_client_secret: false,
-        setup_note: Some(text(
-            "Zoom gives an app two client IDs: to sign in without a client secret, use \
-             the app's public-client ID; with the regular client ID, also enter the \
-             client secret.",
-        )),
+
         redirect_host: RedirectHost::Loopback,
         token_auth: TokenAuth::Basic,
         // Access tokens last 1 hour; refresh tokens rotate and the old one dies at
         // once (a stale one answers `Invalid Token!`).
         revoke_note: text("Zoom will be told to cancel Authdeck's access."),
+        setup_steps: list(&[
+            "Open the Zoom App Marketplace (marketplace.zoom.us), click Develop > Build App, and choose General App.",
+            "Under Basic Information, choose User-managed.",
+            "Under OAuth Information, enter the redirect address shown below as the OAuth Redirect URL, and add it to the OAuth allow list.",
+            "Under Scopes, add what Authdeck may do (for example recording:read).",
+            "Under App Credentials, copy the Client ID and the Client Secret into the fields below. Zoom also shows a separate public-client ID: only that one signs in without a client secret.",
+        ]),
+        client_id_format: Some(ValueFormat::Word { min: 15, max: 40 }),
         ..builtin("zoom", "Zoom")
     }
 }
@@ -237,6 +266,13 @@ fn notion() -> Provider {
         // UNCONFIRMED: access token lifetime is not documented (docs/providers.md#notion), so
         // only what `expires_in` says is stored.
         revoke_note: text("Notion will be told to cancel Authdeck's access."),
+        setup_steps: list(&[
+            "Open Notion's integrations page (notion.so/my-integrations) and click New integration.",
+            "Choose the type Public, fill in the name and the company details Notion asks for, and under Redirect URIs add each address shown below.",
+            "Click Save, then copy the OAuth client ID and the OAuth client secret into the fields below.",
+        ]),
+        client_id_format: Some(ValueFormat::Guid),
+        client_secret_format: Some(ValueFormat::StartsWith(text("secret_"))),
         ..builtin("notion", "Notion")
     }
 }
@@ -280,6 +316,14 @@ fn github() -> Provider {
         // to expiring tokens; those, like GitHub App tokens, expire after 8 hours
         // and come with rotating refresh tokens that last 6 months.
         revoke_note: text("GitHub will be told to cancel Authdeck's access."),
+        setup_steps: list(&[
+            "Open GitHub's developer settings (github.com/settings/developers), choose OAuth Apps, and click New OAuth App.",
+            "Name it Authdeck, enter any homepage (for example https://github.com), and enter the redirect address shown below as the Authorization callback URL. Click Register application.",
+            "Click Generate a new client secret. GitHub shows it only once.",
+            "Copy the Client ID and the new client secret into the fields below.",
+        ]),
+        client_id_format: Some(ValueFormat::Word { min: 20, max: 20 }),
+        client_secret_format: Some(ValueFormat::Hex(40)),
         ..builtin("github", "GitHub")
     }
 }
@@ -352,6 +396,15 @@ fn microsoft() -> Provider {
              personal account at account.microsoft.com, for a work or school account \
              in the My Apps portal (myapps.microsoft.com).",
         ),
+        setup_steps: list(&[
+            "Open the Microsoft Entra admin center (entra.microsoft.com), go to App registrations, and click New registration.",
+            "Name it Authdeck and choose Accounts in any organizational directory and personal Microsoft accounts.",
+            "Under Redirect URI, choose Public client/native (mobile & desktop) and enter the redirect address shown below. Click Register.",
+            "On the app's Authentication page, check that the address is listed under Mobile and desktop applications, and set Allow public client flows to Yes.",
+            "Copy the Application (client) ID from the Overview page into the Client ID field. No client secret is needed.",
+        ]),
+        client_id_format: Some(ValueFormat::Guid),
+        client_secret_format: Some(ValueFormat::Contains(text("~"))),
         ..builtin("microsoft", "Microsoft")
     }
 }

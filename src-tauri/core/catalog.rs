@@ -4,6 +4,7 @@
 //! its own service.
 
 use crate::core::provider::*;
+use crate::core::secret::ClientSecret;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,7 @@ pub struct ConfigProblem {
 
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "providers.toml at {}", self.file.display())?;
+        write!(f, "{}", self.file.display())?;
         if let Some(service) = &self.service {
             write!(f, ", service `{service}`")?;
         }
@@ -38,97 +39,97 @@ pub struct Catalog {
     pub problems: Vec<ConfigProblem>,
 }
 
+/// The presets baked in at build time from `AUTHDECK_PRESETS=FILE` (empty when
+/// the builder set none): a distributor's client IDs, so its package works
+/// with no file in `/etc`.
+pub const BAKED_PRESETS: &str = include_str!(concat!(env!("OUT_DIR"), "/presets.toml"));
+
+/// Where the built-in presets are said to come from, in messages.
+const BAKED_LABEL: &str = "the presets built into Authdeck";
+
+/// One configuration source, applied over the ones before it.
+pub struct Layer<'a> {
+    pub origin: Origin,
+    /// The file, for messages.
+    pub file: PathBuf,
+    pub text: &'a str,
+}
+
 impl Catalog {
-    /// Built-ins plus `<config_dir>/providers.toml` if present. Never fails.
-    pub fn load(config_dir: &Path) -> Catalog {
-        let file = config_dir.join(CONFIG_FILE);
-        let catalog = match std::fs::read_to_string(&file) {
-            Ok(text) => Catalog::from_toml_str(&file, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Catalog {
-                providers: builtin_providers(),
-                problems: Vec::new(),
+    /// Built-ins, then the baked presets, then `<system_dir>/providers.toml`
+    /// (an organization's or a distribution's, refused when anyone but root —
+    /// or the person themselves — could have written it), then
+    /// `<config_dir>/providers.toml`. Never fails.
+    pub fn load(config_dir: &Path, system_dir: &Path) -> Catalog {
+        let mut problems = Vec::new();
+        let system_file = system_dir.join(CONFIG_FILE);
+        let system_text = match read_optional(&system_file, &mut problems) {
+            Some(text) => match unsafe_system_file(&system_file) {
+                Some(why) => {
+                    problems.push(ConfigProblem {
+                        file: system_file.clone(),
+                        service: None,
+                        key: None,
+                        message: format!(
+                            "{why}, so Authdeck ignores it: someone other than an \
+                             administrator could have changed it. An administrator can fix \
+                             it with `sudo chown root:root {0}` and `sudo chmod 644 {0}`",
+                            system_file.display()
+                        ),
+                    });
+                    None
+                }
+                None => Some(text),
             },
-            Err(e) => Catalog {
-                providers: builtin_providers(),
-                problems: vec![ConfigProblem {
-                    file,
-                    service: None,
-                    key: None,
-                    message: format!("could not be read ({e}); the built-in services are used"),
-                }],
-            },
+            None => None,
         };
+        let user_file = config_dir.join(CONFIG_FILE);
+        let user_text = read_optional(&user_file, &mut problems);
+        let mut layers = vec![Layer {
+            origin: Origin::BuiltIn,
+            file: PathBuf::from(BAKED_LABEL),
+            text: BAKED_PRESETS,
+        }];
+        if let Some(text) = &system_text {
+            layers.push(Layer {
+                origin: Origin::SystemFile(system_file.clone()),
+                file: system_file.clone(),
+                text,
+            });
+        }
+        if let Some(text) = &user_text {
+            layers.push(Layer {
+                origin: Origin::YourFile(user_file.clone()),
+                file: user_file.clone(),
+                text,
+            });
+        }
+        let mut catalog = Catalog::from_layers(&layers);
+        problems.append(&mut catalog.problems);
+        catalog.problems = problems;
         for problem in &catalog.problems {
             tracing::warn!(%problem, "ignoring part of the provider config");
         }
         catalog
     }
 
-    /// The testable core of `load`: `file` is only used in messages.
+    /// The person's file alone over the built-ins (`file` is only used in
+    /// messages).
     pub fn from_toml_str(file: &Path, text: &str) -> Catalog {
+        Catalog::from_layers(&[Layer {
+            origin: Origin::YourFile(file.to_path_buf()),
+            file: file.to_path_buf(),
+            text,
+        }])
+    }
+
+    /// The built-ins with each layer applied in turn. A mistake costs only the
+    /// service (or, for a file that is not TOML, the layer) it is in.
+    pub fn from_layers(layers: &[Layer]) -> Catalog {
         let mut providers = builtin_providers();
         let mut problems = Vec::new();
-        let problem = |service: Option<&str>, key: Option<&str>, message: String| ConfigProblem {
-            file: file.to_path_buf(),
-            service: service.map(String::from),
-            key: key.map(String::from),
-            message,
-        };
-        let tables = match text.parse::<toml::Table>() {
-            Ok(tables) => tables,
-            Err(e) => {
-                let detail = e.message().trim().replace('\n', "; ");
-                let at = e.span().map(|span| line_and_column(text, span.start));
-                let at = at.map(|(line, column)| format!("line {line}, column {column}: "));
-                let message = format!(
-                    "{}not valid TOML ({detail}). The built-in services are used as shipped \
-                     until this is fixed",
-                    at.unwrap_or_default()
-                );
-                problems.push(problem(None, None, message));
-                return Catalog {
-                    providers,
-                    problems,
-                };
-            }
-        };
-        for (id, value) in &tables {
-            if !valid_id(id) {
-                problems.push(problem(
-                    Some(id),
-                    None,
-                    "a service name may use only lowercase letters, digits, `-` and `_` \
-                     (like `my-gitlab`)"
-                        .to_string(),
-                ));
-                continue;
-            }
-            let Some(table) = value.as_table() else {
-                problems.push(problem(
-                    Some(id),
-                    None,
-                    format!(
-                        "each service is a table: write `[{id}]` on its own line, then its keys"
-                    ),
-                ));
-                continue;
-            };
-            let existing = providers.iter().position(|p| &p.id == id);
-            let base = match existing {
-                Some(index) => providers[index].clone(),
-                None => Provider::new(id, ""),
-            };
-            match config::merge(base, table) {
-                Ok(provider) => match existing {
-                    Some(index) => providers[index] = provider,
-                    None => providers.push(provider),
-                },
-                Err(errors) => problems.extend(
-                    errors
-                        .into_iter()
-                        .map(|(key, message)| problem(Some(id), key.as_deref(), message)),
-                ),
-            }
+        for layer in layers {
+            apply_layer(&mut providers, &mut problems, layer);
         }
         Catalog {
             providers,
@@ -146,6 +147,134 @@ impl Catalog {
             .iter()
             .find(|p| p.service.as_deref() == Some(id))
     }
+}
+
+fn apply_layer(providers: &mut Vec<Provider>, problems: &mut Vec<ConfigProblem>, layer: &Layer) {
+    let file = &layer.file;
+    let text = layer.text;
+    if text.trim().is_empty() {
+        return;
+    }
+    let problem = |service: Option<&str>, key: Option<&str>, message: String| ConfigProblem {
+        file: file.to_path_buf(),
+        service: service.map(String::from),
+        key: key.map(String::from),
+        message,
+    };
+    let tables = match text.parse::<toml::Table>() {
+        Ok(tables) => tables,
+        Err(e) => {
+            let detail = e.message().trim().replace('\n', "; ");
+            let at = e.span().map(|span| line_and_column(text, span.start));
+            let at = at.map(|(line, column)| format!("line {line}, column {column}: "));
+            let message = format!(
+                "{}not valid TOML ({detail}). The services are used without this file \
+                 until it is fixed",
+                at.unwrap_or_default()
+            );
+            problems.push(problem(None, None, message));
+            return;
+        }
+    };
+    for (id, value) in &tables {
+        if !valid_id(id) {
+            problems.push(problem(
+                Some(id),
+                None,
+                "a service name may use only lowercase letters, digits, `-` and `_` \
+                 (like `my-gitlab`)"
+                    .to_string(),
+            ));
+            continue;
+        }
+        let Some(table) = value.as_table() else {
+            problems.push(problem(
+                Some(id),
+                None,
+                format!("each service is a table: write `[{id}]` on its own line, then its keys"),
+            ));
+            continue;
+        };
+        let existing = providers.iter().position(|p| &p.id == id);
+        let base = match existing {
+            Some(index) => providers[index].clone(),
+            None => Provider::new(id, ""),
+        };
+        match config::merge(base, table, &layer.origin) {
+            Ok(provider) => match existing {
+                Some(index) => providers[index] = provider,
+                None => providers.push(provider),
+            },
+            Err(errors) => problems.extend(
+                errors
+                    .into_iter()
+                    .map(|(key, message)| problem(Some(id), key.as_deref(), message)),
+            ),
+        }
+    }
+}
+
+/// The file's text, `None` when there is none; a file that exists but cannot be
+/// read is a problem, and the layer is skipped.
+fn read_optional(file: &Path, problems: &mut Vec<ConfigProblem>) -> Option<String> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            problems.push(ConfigProblem {
+                file: file.to_path_buf(),
+                service: None,
+                key: None,
+                message: format!("could not be read ({e}); Authdeck goes on without it"),
+            });
+            None
+        }
+    }
+}
+
+/// Why a system-wide file cannot be trusted: writable by group or others, in a
+/// folder others can write to, or owned by someone other than root and the
+/// person running Authdeck (whose own file could say the same anyway).
+#[cfg(unix)]
+fn unsafe_system_file(file: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = current_uid();
+    let check = |path: &Path, what: &str| -> Option<String> {
+        let meta = std::fs::metadata(path).ok()?;
+        let mode = meta.mode();
+        // A sticky folder (like /tmp) still lets others add files, but not
+        // replace this one.
+        let sticky = meta.is_dir() && mode & 0o1000 != 0;
+        if mode & 0o022 != 0 && !sticky {
+            return Some(format!(
+                "{what} {} can be changed by other users (mode {:o})",
+                path.display(),
+                mode & 0o7777
+            ));
+        }
+        if meta.uid() != 0 && Some(meta.uid()) != me {
+            return Some(format!(
+                "{what} {} belongs to another user (uid {})",
+                path.display(),
+                meta.uid()
+            ));
+        }
+        None
+    };
+    check(file, "The system file")
+        .or_else(|| file.parent().and_then(|dir| check(dir, "Its folder")))
+}
+
+#[cfg(not(unix))]
+fn unsafe_system_file(_file: &Path) -> Option<String> {
+    None
+}
+
+/// The user this process runs as: the owner of its own `/proc` entry on Linux.
+#[cfg(unix)]
+fn current_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
 }
 
 fn valid_id(id: &str) -> bool {
@@ -173,7 +302,7 @@ mod config {
     // `requires_client_secret` so a custom service can say where to register,
     // who signed in, and whether it cannot work without a secret.
     const KEYS: &str = "name authorize_url token_url revoke_url userinfo_url scopes client_id \
-        client_id_env client_secret_env api_key_env redirect_host redirect_path redirect_ports \
+        account_id client_id_env client_secret_env api_key_env redirect_host redirect_path redirect_ports \
         token_auth pkce client_credentials extra_authorize_params issuer console_url \
         account_fields requires_client_secret";
     const SECRET_KEYS: &str =
@@ -191,14 +320,20 @@ mod config {
 
     /// `p` with the table's keys applied, or every problem found (then nothing
     /// is applied: a built-in stays as shipped).
-    pub(super) fn merge(mut p: Provider, table: &toml::Table) -> Result<Provider, Errors> {
+    pub(super) fn merge(
+        mut p: Provider,
+        table: &toml::Table,
+        origin: &Origin,
+    ) -> Result<Provider, Errors> {
         let old_name = p.name.clone();
         let mut errors = Errors::new();
         for (key, value) in table {
-            let result = if listed(SECRET_KEYS, &key.to_ascii_lowercase().replace('-', "_")) {
+            let result = if key == "client_secret" && !matches!(origin, Origin::YourFile(_)) {
+                preset_secret(&mut p, value, origin)
+            } else if listed(SECRET_KEYS, &key.to_ascii_lowercase().replace('-', "_")) {
                 Err(SECRET_MESSAGE.to_string())
             } else {
-                apply_key(&mut p, key, value)
+                apply_key(&mut p, key, value, origin)
             };
             if let Err(message) = result {
                 errors.push((Some(key.clone()), message));
@@ -237,7 +372,30 @@ mod config {
         }
     }
 
-    fn apply_key(p: &mut Provider, key: &str, value: &toml::Value) -> Result<(), String> {
+    /// A client secret in presets or the system file: only for a service whose
+    /// desktop secret is public by its own account (Google).
+    fn preset_secret(p: &mut Provider, value: &toml::Value, origin: &Origin) -> Result<(), String> {
+        if !p.secret_may_ship {
+            return Err(format!(
+                "only services whose desktop client secret is public (like Google) may have \
+                 one preset; {} keeps its secret in each person's keyring",
+                if p.name.is_empty() {
+                    "this service"
+                } else {
+                    &p.name
+                }
+            ));
+        }
+        p.configured.client_secret = Some((ClientSecret::new(text(value)?), origin.clone()));
+        Ok(())
+    }
+
+    fn apply_key(
+        p: &mut Provider,
+        key: &str,
+        value: &toml::Value,
+        origin: &Origin,
+    ) -> Result<(), String> {
         let mut names: Vec<&str> = p.placeholders.iter().map(|x| x.name.as_str()).collect();
         names.push("client_id");
         match key {
@@ -255,7 +413,8 @@ mod config {
                 p.console_url = Some(url);
             }
             "scopes" => p.scopes = scopes(value)?,
-            "client_id" => p.client_id = Some(text(value)?),
+            "client_id" => p.configured.client_id = Some((text(value)?, origin.clone())),
+            "account_id" => p.configured.account_id = Some((text(value)?, origin.clone())),
             "client_id_env" => p.client_id_env = Some(env_name(value)?),
             "client_secret_env" => p.client_secret_env = Some(env_name(value)?),
             "api_key_env" => p.api_key_env = Some(env_name(value)?),
@@ -268,8 +427,11 @@ mod config {
             }
             "redirect_path" => {
                 let path = text(value)?;
-                if !path.starts_with('/') || path.contains(['?', '#', ' ']) {
-                    return Err("must be a path like \"/callback\"".into());
+                // The listener's own rule, so a path the file accepts always binds.
+                if crate::core::loopback::CallbackPath::new(&path).is_err() || path.is_empty() {
+                    return Err(
+                        "must be a path like \"/callback\", without spaces, ?, # or %".into(),
+                    );
                 }
                 p.redirect_path = path;
             }
@@ -416,6 +578,104 @@ mod tests {
         Catalog::from_toml_str(Path::new("/x/providers.toml"), text)
     }
 
+    fn configured_id(p: &Provider) -> Option<&str> {
+        p.configured.client_id.as_ref().map(|(id, _)| id.as_str())
+    }
+
+    fn layer(origin: Origin, text: &str) -> Layer<'_> {
+        let file = match &origin {
+            Origin::BuiltIn => PathBuf::from(BAKED_LABEL),
+            Origin::SystemFile(f) | Origin::YourFile(f) => f.clone(),
+        };
+        Layer { origin, file, text }
+    }
+
+    #[test]
+    fn each_layer_overrides_the_one_below_and_remembers_where_a_value_came_from() {
+        let system = Origin::SystemFile("/etc/authdeck/providers.toml".into());
+        let yours = Origin::YourFile("/home/ada/.config/authdeck/providers.toml".into());
+        let catalog = Catalog::from_layers(&[
+            layer(
+                Origin::BuiltIn,
+                "[google]\nclient_id = \"baked.apps.googleusercontent.com\"\nclient_secret = \"GOCSPX-baked\"\n[github]\nclient_id = \"Ov23baked\"\n",
+            ),
+            layer(
+                system.clone(),
+                "[github]\nclient_id = \"Ov23org\"\n[zoom]\naccount_id = \"org-acc\"\n",
+            ),
+            layer(yours.clone(), "[zoom]\nclient_id = \"mine\"\n"),
+        ]);
+        assert!(catalog.problems.is_empty(), "{:#?}", catalog.problems);
+        let get = |id: &str| catalog.get(id).expect("service").configured.clone();
+        assert_eq!(
+            get("google").client_id,
+            Some(("baked.apps.googleusercontent.com".into(), Origin::BuiltIn))
+        );
+        let secret = get("google").client_secret.expect("preset secret");
+        assert_eq!(secret.0.secret(), "GOCSPX-baked");
+        assert_eq!(
+            get("github").client_id,
+            Some(("Ov23org".into(), system.clone()))
+        );
+        assert_eq!(get("zoom").account_id, Some(("org-acc".into(), system)));
+        assert_eq!(get("zoom").client_id, Some(("mine".into(), yours)));
+    }
+
+    #[test]
+    fn a_preset_secret_is_only_for_services_whose_desktop_secret_is_public() {
+        let system = Origin::SystemFile("/etc/authdeck/providers.toml".into());
+        let catalog = Catalog::from_layers(&[layer(
+            system,
+            "[github]\nclient_id = \"Ov23\"\nclient_secret = \"real-secret\"\n",
+        )]);
+        let problem = only_problem(&catalog);
+        assert_eq!(problem.key.as_deref(), Some("client_secret"));
+        assert!(problem.message.contains("like Google"), "{problem}");
+        assert!(catalog
+            .get("github")
+            .expect("github")
+            .configured
+            .client_id
+            .is_none());
+        // The person's own file never holds a secret, not even Google's.
+        let mine = load("[google]\nclient_secret = \"GOCSPX-x\"\n");
+        assert!(only_problem(&mine)
+            .message
+            .contains("Secrets never go in providers.toml"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_system_file_others_can_write_is_refused_and_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("authdeck-system-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let file = dir.join(CONFIG_FILE);
+        std::fs::write(&file, "[github]\nclient_id = \"Ov23org\"\n").expect("write");
+        let empty = dir.join("none");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let trusted = Catalog::load(&empty, &dir);
+        assert!(trusted.problems.is_empty(), "{:#?}", trusted.problems);
+        assert_eq!(
+            configured_id(trusted.get("github").expect("github")),
+            Some("Ov23org")
+        );
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        let refused = Catalog::load(&empty, &dir);
+        let problem = only_problem(&refused);
+        assert!(
+            problem.to_string().contains(&file.display().to_string()),
+            "{problem}"
+        );
+        assert!(
+            problem.message.contains("can be changed by other users"),
+            "{problem}"
+        );
+        assert_eq!(configured_id(refused.get("github").expect("github")), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     fn only_problem(catalog: &Catalog) -> &ConfigProblem {
         assert_eq!(catalog.problems.len(), 1, "{:#?}", catalog.problems);
         &catalog.problems[0]
@@ -457,7 +717,7 @@ mod tests {
              [microsoft]\nname = \"Work Microsoft\"\nredirect_host = \"127.0.0.1\"\n",
         );
         let google = catalog.get("google").expect("google");
-        assert_eq!(google.client_id.as_deref(), Some("123.apps"));
+        assert_eq!(configured_id(google), Some("123.apps"));
         assert_eq!(google.scopes, ["openid", "email"]);
         let params: Vec<_> = google
             .extra_authorize_params
@@ -486,7 +746,7 @@ mod tests {
         assert_eq!(catalog.problem_for("github"), Some(problem));
         assert_eq!(problem.key.as_deref(), Some("token_url"));
         let zoom = catalog.get("zoom").expect("zoom");
-        assert_eq!(zoom.client_id.as_deref(), Some("z"));
+        assert_eq!(configured_id(zoom), Some("z"));
         assert_eq!(catalog.problem_for("zoom"), None);
     }
 
@@ -495,7 +755,7 @@ mod tests {
         let catalog = load("[github]\ntoken_url = \"http://github.example/token\"\n");
         assert_eq!(
             only_problem(&catalog).to_string(),
-            "providers.toml at /x/providers.toml, service `github`, key `token_url`: must be \
+            "/x/providers.toml, service `github`, key `token_url`: must be \
              https (or http://127.0.0.1 / http://localhost for a local server)"
         );
     }
@@ -630,13 +890,13 @@ mod tests {
         let name = format!("authdeck-provider-test-{}", std::process::id());
         let dir = std::env::temp_dir().join(name);
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let empty = Catalog::load(&dir);
+        let empty = Catalog::load(&dir, &dir.join("no-system"));
         assert!(empty.problems.is_empty() && empty.providers.len() == 6);
         let written = std::fs::write(dir.join(CONFIG_FILE), "[zoom]\nclient_id = \"f\"\n");
-        let catalog = Catalog::load(&dir);
+        let catalog = Catalog::load(&dir, &dir.join("no-system"));
         let _ = std::fs::remove_dir_all(&dir);
         written.expect("write");
         let zoom = catalog.get("zoom").expect("zoom");
-        assert_eq!(zoom.client_id.as_deref(), Some("f"));
+        assert_eq!(configured_id(zoom), Some("f"));
     }
 }

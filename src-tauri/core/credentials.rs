@@ -5,7 +5,7 @@
 //! then the config file (non-secret values only). The environment is a
 //! snapshot passed in, so the rules are tested without touching the process.
 
-use crate::core::provider::Provider;
+use crate::core::provider::{Origin, Provider};
 use crate::core::secret::{ApiKey, ClientSecret};
 use crate::core::store::SavedClient;
 use std::collections::HashMap;
@@ -42,12 +42,40 @@ impl Env {
     }
 }
 
-/// Where a credential came from, for "via GITHUB_TOKEN" and the setup form.
+/// Where a credential came from, for "via GITHUB_TOKEN", `config show` and the
+/// setup form. First found wins, in this order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
     Keyring,
     Env(String),
-    ConfigFile,
+    /// Configuration: the person's file, the system file, or built in.
+    Configured(Origin),
+}
+
+impl Source {
+    /// Plain words for `config show`: "keyring", "environment (GITHUB_CLIENT_ID)", …
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Keyring => "keyring".to_owned(),
+            Source::Env(var) => format!("environment ({var})"),
+            Source::Configured(Origin::YourFile(path)) => {
+                format!("your file ({})", path.display())
+            }
+            Source::Configured(Origin::SystemFile(path)) => {
+                format!("system file ({})", path.display())
+            }
+            Source::Configured(Origin::BuiltIn) => "built in".to_owned(),
+        }
+    }
+
+    /// Set up by an organization (system file) or the distribution (built in),
+    /// not by the person.
+    pub fn is_preset(&self) -> bool {
+        matches!(
+            self,
+            Source::Configured(Origin::SystemFile(_) | Origin::BuiltIn)
+        )
+    }
 }
 
 /// Which grant can run without a person.
@@ -74,13 +102,19 @@ impl Credentials {
             name.as_deref()
                 .and_then(|n| env.get(n).map(|v| (v, n.to_owned())))
         };
+        let configured = &provider.configured;
         let client_id = saved
             .client_id
             .clone()
             .filter(|v| !v.trim().is_empty())
             .map(|v| (v, Source::Keyring))
             .or_else(|| from_env(&provider.client_id_env).map(|(v, n)| (v, Source::Env(n))))
-            .or_else(|| provider.client_id.clone().map(|v| (v, Source::ConfigFile)));
+            .or_else(|| {
+                configured
+                    .client_id
+                    .clone()
+                    .map(|(v, o)| (v, Source::Configured(o)))
+            });
         let client_secret = saved
             .client_secret
             .clone()
@@ -89,13 +123,25 @@ impl Credentials {
             .or_else(|| {
                 from_env(&provider.client_secret_env)
                     .map(|(v, n)| (ClientSecret::new(v), Source::Env(n)))
+            })
+            .or_else(|| {
+                configured
+                    .client_secret
+                    .clone()
+                    .map(|(v, o)| (v, Source::Configured(o)))
             });
         let account_id = saved
             .account_id
             .clone()
             .filter(|v| !v.trim().is_empty())
             .map(|v| (v, Source::Keyring))
-            .or_else(|| from_env(&provider.account_id_env).map(|(v, n)| (v, Source::Env(n))));
+            .or_else(|| from_env(&provider.account_id_env).map(|(v, n)| (v, Source::Env(n))))
+            .or_else(|| {
+                configured
+                    .account_id
+                    .clone()
+                    .map(|(v, o)| (v, Source::Configured(o)))
+            });
         let api_key = from_env(&provider.api_key_env).map(|(v, n)| (ApiKey::new(v), n));
         Self {
             client_id,
@@ -230,7 +276,8 @@ mod tests {
     #[test]
     fn keyring_beats_environment_beats_config_file() {
         let mut p = provider("github");
-        p.client_id = Some("from-file".into());
+        let file = Origin::YourFile("/home/ada/.config/authdeck/providers.toml".into());
+        p.configured.client_id = Some(("from-file".into(), file.clone()));
         let env = Env::from_pairs([("GITHUB_CLIENT_ID", "from-env")]);
         let none = SavedClient::default();
         assert_eq!(
@@ -247,7 +294,7 @@ mod tests {
         );
         assert_eq!(
             Credentials::resolve(&p, &none, &Env::default()).client_id,
-            Some(("from-file".into(), Source::ConfigFile))
+            Some(("from-file".into(), Source::Configured(file)))
         );
     }
 

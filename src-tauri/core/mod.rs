@@ -15,6 +15,7 @@ pub mod paths;
 pub mod pkce;
 pub mod provider;
 pub mod secret;
+pub mod setup;
 pub mod store;
 pub mod token;
 pub mod token_response;

@@ -19,6 +19,20 @@ pub fn config_dir_from(override_dir: Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".authdeck"))
 }
 
+/// Where an organization or a distribution puts its `providers.toml`:
+/// `$AUTHDECK_SYSTEM_CONFIG_DIR`, else `/etc/authdeck` (on Windows, the
+/// ProgramData folder).
+pub fn system_config_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("AUTHDECK_SYSTEM_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if cfg!(windows) {
+        let base = std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into());
+        return PathBuf::from(base).join("Authdeck");
+    }
+    PathBuf::from("/etc/authdeck")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

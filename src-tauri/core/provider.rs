@@ -11,6 +11,9 @@
 //! two services share is one field.
 
 use std::fmt;
+use std::path::PathBuf;
+
+use crate::core::secret::ClientSecret;
 
 // Plain data kept in its own file so this one stays readable. Declared with a
 // path so the file drops into `core/` without another `mod` line there.
@@ -39,6 +42,46 @@ impl RedirectHost {
             RedirectHost::Localhost => "localhost",
         }
     }
+}
+
+/// Where a value set by configuration came from, lowest layer first: presets
+/// baked in by whoever built Authdeck, the system-wide file an organization or
+/// a distribution installs, then the person's own `providers.toml`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    BuiltIn,
+    SystemFile(PathBuf),
+    YourFile(PathBuf),
+}
+
+/// Client values set by configuration rather than saved by the person (the
+/// keyring) or given by the environment, each with where it came from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Configured {
+    pub client_id: Option<(String, Origin)>,
+    /// Only from presets and the system file, and only for a service whose
+    /// desktop client secret is public by the service's own account
+    /// (`secret_may_ship`); a person's file never holds a secret.
+    pub client_secret: Option<(ClientSecret, Origin)>,
+    pub account_id: Option<(String, Origin)>,
+}
+
+/// The shape a service gives its client IDs or secrets, so a value pasted into
+/// the wrong field is caught before it is saved (`setup::check`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueFormat {
+    /// Ends with this text (Google client IDs: `.apps.googleusercontent.com`).
+    EndsWith(String),
+    /// Starts with this text (Google secrets: `GOCSPX-`).
+    StartsWith(String),
+    /// 8-4-4-4-12 hexadecimal digits (Microsoft and Notion client IDs).
+    Guid,
+    /// Exactly this many hexadecimal digits (GitHub client secrets: 40).
+    Hex(usize),
+    /// Has this text somewhere (Microsoft secrets carry a `~`).
+    Contains(String),
+    /// Letters, digits, `.`, `_` and `-`, this long (Dropbox app keys: 15).
+    Word { min: usize, max: usize },
 }
 
 /// How a token is revoked at logout.
@@ -136,7 +179,11 @@ pub struct Provider {
     pub account_fields: Vec<String>,
     pub scopes: Vec<String>,
     pub scope_labels: Vec<(String, String)>,
-    pub client_id: Option<String>,
+    /// Client ID, secret and account ID from presets and config files.
+    pub configured: Configured,
+    /// The service says its desktop client secret is not confidential (Google:
+    /// "not treated as a secret"), so presets and the system file may carry it.
+    pub secret_may_ship: bool,
     pub client_id_env: Option<String>,
     pub client_secret_env: Option<String>,
     pub api_key_env: Option<String>,
@@ -148,6 +195,9 @@ pub struct Provider {
     pub redirect_path: String,
     /// Ports the user registered; the redirect URI must match exactly. Empty = any.
     pub redirect_ports: Vec<u16>,
+    /// Whether the console asks for a redirect address at all (Google's
+    /// desktop clients take any loopback address without one).
+    pub registers_redirect: bool,
     pub token_auth: TokenAuth,
     pub token_request_format: BodyFormat,
     pub pkce: bool,
@@ -158,8 +208,13 @@ pub struct Provider {
     pub issuer: Option<String>,
     pub placeholders: Vec<Placeholder>,
     pub revoke_note: String,
-    /// A sentence for the setup form where a service's console has a trap.
-    pub setup_note: Option<String>,
+    /// Numbered steps for the setup form, naming the console's pages and
+    /// buttons as the service documents them; empty for a custom service.
+    pub setup_steps: Vec<String>,
+    /// A trap in the service's console, said before it bites.
+    pub setup_warning: Option<String>,
+    pub client_id_format: Option<ValueFormat>,
+    pub client_secret_format: Option<ValueFormat>,
     /// A custom service given only an `issuer`: its endpoints come from OIDC
     /// discovery (`discovery::fill_from_issuer`) before it can connect.
     pub needs_discovery: bool,
@@ -197,7 +252,8 @@ impl Provider {
                 .collect(),
             scopes: Vec::new(),
             scope_labels: Vec::new(),
-            client_id: None,
+            configured: Configured::default(),
+            secret_may_ship: false,
             client_id_env: None,
             client_secret_env: None,
             api_key_env: None,
@@ -207,6 +263,7 @@ impl Provider {
             redirect_host: RedirectHost::Loopback,
             redirect_path: "/callback".to_string(),
             redirect_ports: Vec::new(),
+            registers_redirect: true,
             token_auth: TokenAuth::Post,
             token_request_format: BodyFormat::Form,
             pkce: true,
@@ -216,7 +273,10 @@ impl Provider {
             issuer: None,
             placeholders: Vec::new(),
             revoke_note: revoke_note_for(name, false),
-            setup_note: None,
+            setup_steps: Vec::new(),
+            setup_warning: None,
+            client_id_format: None,
+            client_secret_format: None,
             needs_discovery: false,
             builtin: false,
         }
@@ -242,7 +302,12 @@ impl Provider {
                 .unwrap_or_else(|| placeholder.default.clone());
             url = url.replace(&format!("{{{}}}", placeholder.name), &encode(&value));
         }
-        match client_id.or(self.client_id.as_deref()) {
+        let configured = self
+            .configured
+            .client_id
+            .as_ref()
+            .map(|(id, _)| id.as_str());
+        match client_id.or(configured) {
             Some(id) => url.replace("{client_id}", &encode(id)),
             None => url,
         }
@@ -251,6 +316,9 @@ impl Provider {
     /// The redirect addresses to register in the service's console: one per
     /// fixed port for exact-match services, else the one any port matches.
     pub fn redirect_addresses(&self) -> Vec<String> {
+        if !self.registers_redirect {
+            return Vec::new();
+        }
         let host = self.redirect_host.as_str();
         if self.redirect_ports.is_empty() {
             return vec![format!("http://{host}{}", self.redirect_path)];

@@ -116,7 +116,24 @@ impl TestEnv {
         self.config.write("providers.toml", contents);
     }
 
+    /// Writes the system-wide providers.toml an organization would put in
+    /// /etc/authdeck (AUTHDECK_SYSTEM_CONFIG_DIR points here in `app_env`),
+    /// readable by all and writable by its owner only; returns its path.
+    pub fn write_system_providers_toml(&self, contents: &str) -> PathBuf {
+        let path = self.scratch.write("system/providers.toml", contents);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |m| std::fs::Permissions::from_mode(m);
+            let dir = self.scratch.join("system");
+            std::fs::set_permissions(&dir, mode(0o755)).expect("chmod the system dir");
+            std::fs::set_permissions(&path, mode(0o644)).expect("chmod the system file");
+        }
+        path
+    }
+
     /// The environment for the app (CLI or window): keyring service, config dir,
+    /// a system config dir of its own (never the machine's /etc/authdeck),
     /// `BROWSER` = the scripted browser and where it logs.
     pub fn app_env(&self) -> Vec<(String, String)> {
         vec![
@@ -125,6 +142,10 @@ impl TestEnv {
                 self.keyring_service.clone(),
             ),
             ("AUTHDECK_CONFIG_DIR".to_string(), self.config.path_str()),
+            (
+                "AUTHDECK_SYSTEM_CONFIG_DIR".to_string(),
+                self.scratch.join("system").to_string_lossy().into_owned(),
+            ),
             (
                 "BROWSER".to_string(),
                 super::browser_command().to_string_lossy().into_owned(),
