@@ -30,8 +30,3 @@
 pub mod app;
 pub mod cli;
 pub mod core;
-
-/// Starts the dashboard window.
-pub fn run() {
-    app::run();
-}

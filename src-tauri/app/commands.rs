@@ -76,26 +76,8 @@ pub async fn app_status(state: Tauri<'_, AppState>) -> Result<AppStatusView> {
 
 #[tauri::command]
 pub async fn list_services(state: Tauri<'_, AppState>) -> Result<Vec<ServiceView>> {
-    let ids: Vec<String> = state
-        .accounts
-        .catalog()
-        .providers
-        .iter()
-        .map(|p| p.id.clone())
-        .collect();
-    let mut views = Vec::with_capacity(ids.len());
-    // Concurrent keyring reads: six services one by one would be ~70 ms.
-    let mut tasks = Vec::new();
-    for id in ids {
-        let accounts = state.accounts.clone();
-        tasks.push(tokio::spawn(async move {
-            (id.clone(), accounts.status(&id, unix_now()).await)
-        }));
-    }
-    for task in tasks {
-        let Ok((id, status)) = task.await else {
-            continue;
-        };
+    let mut views = Vec::new();
+    for (id, status) in state.accounts.status_each(unix_now()).await {
         let provider = state.accounts.provider(&id)?.clone();
         let mut view = match status {
             Ok(status) => ServiceView::new(&provider, status),

@@ -210,21 +210,41 @@ impl Accounts {
 
     // ----- status -------------------------------------------------------
 
-    /// Status of every service, read from the keyring concurrently.
-    pub async fn status_all(self: &Arc<Self>, now: u64) -> Result<Vec<Status>, StoreError> {
+    /// Every service's status in catalog order, read from the keyring
+    /// concurrently (one by one, six services took ~70 ms). Each service gets
+    /// its own answer: one that cannot be read is an `Err` in its place, never
+    /// a missing entry. The one fan-out the CLI and the window share.
+    pub async fn status_each(self: &Arc<Self>, now: u64) -> Vec<(String, Result<Status, Error>)> {
         let mut tasks = Vec::new();
         for provider in &self.catalog.providers {
             let me = Arc::clone(self);
             let id = provider.id.clone();
-            tasks.push(tokio::spawn(async move { me.status(&id, now).await }));
+            tasks.push((
+                id.clone(),
+                tokio::spawn(async move { me.status(&id, now).await }),
+            ));
         }
         let mut all = Vec::with_capacity(tasks.len());
-        for task in tasks {
-            match task.await {
-                Ok(Ok(status)) => all.push(status),
-                Ok(Err(Error::Keyring(e))) => return Err(e),
-                Ok(Err(other)) => return Err(StoreError::Other(other.to_string())),
-                Err(e) => return Err(StoreError::Other(e.to_string())),
+        for (id, task) in tasks {
+            let status = task.await.unwrap_or_else(|e| {
+                Err(Error::Other(format!(
+                    "reading this service's status failed ({e})"
+                )))
+            });
+            all.push((id, status));
+        }
+        all
+    }
+
+    /// Every service's status, or the first keyring problem (the CLI's view:
+    /// without the keyring there is nothing to show).
+    pub async fn status_all(self: &Arc<Self>, now: u64) -> Result<Vec<Status>, StoreError> {
+        let mut all = Vec::new();
+        for (_, status) in self.status_each(now).await {
+            match status {
+                Ok(status) => all.push(status),
+                Err(Error::Keyring(e)) => return Err(e),
+                Err(other) => return Err(StoreError::Other(other.to_string())),
             }
         }
         Ok(all)

@@ -756,7 +756,7 @@ mod tests {
         assert_eq!(
             only_problem(&catalog).to_string(),
             "/x/providers.toml, service `github`, key `token_url`: must be \
-             https (or http://127.0.0.1 / http://localhost for a local server)"
+             https (or http://127.0.0.1, http://[::1] or http://localhost for a local server)"
         );
     }
 

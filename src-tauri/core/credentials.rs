@@ -10,10 +10,23 @@ use crate::core::secret::{ApiKey, ClientSecret};
 use crate::core::store::SavedClient;
 use std::collections::HashMap;
 
-/// A snapshot of the environment variables Authdeck reads.
-#[derive(Clone, Debug, Default)]
+/// A snapshot of the environment variables Authdeck reads. Its `Debug` shows
+/// how many there are and never a value: the environment holds tokens
+/// (`GITHUB_TOKEN`) and secrets.
+#[derive(Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env")
+            .field(
+                "vars",
+                &format_args!("[{} variables, redacted]", self.vars.len()),
+            )
+            .finish()
+    }
 }
 
 impl Env {
@@ -296,6 +309,14 @@ mod tests {
             Credentials::resolve(&p, &none, &Env::default()).client_id,
             Some(("from-file".into(), Source::Configured(file)))
         );
+    }
+
+    #[test]
+    fn the_environment_never_shows_in_debug_output() {
+        let env = Env::from_pairs([("GITHUB_TOKEN", "ghp_very_secret_value")]);
+        let shown = format!("{env:?}");
+        assert!(!shown.contains("ghp_very_secret_value"), "{shown}");
+        assert!(!shown.contains("GITHUB_TOKEN"), "{shown}");
     }
 
     #[test]

@@ -80,10 +80,6 @@ impl PreparedRequest {
         matches!(self.body, Body::Json(_))
     }
 
-    pub fn has_body(&self) -> bool {
-        !matches!(self.body, Body::Empty)
-    }
-
     fn basic_auth(&mut self, user: &str, password: &str) {
         let encoded =
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));

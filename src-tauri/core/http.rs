@@ -34,15 +34,29 @@ pub fn client(total_timeout: Duration) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("could not start the HTTPS client: {e}"))
 }
 
-/// https anywhere, or plain http to this machine only.
+/// https anywhere, or plain http to this machine only. The one endpoint rule:
+/// `provider::check_endpoint` applies it to the config file too.
 pub fn is_allowed_endpoint(url: &str) -> bool {
-    match url::Url::parse(url) {
-        Ok(u) if u.scheme() == "https" => u.host_str().is_some(),
-        Ok(u) if u.scheme() == "http" => matches!(
-            u.host_str(),
-            Some("127.0.0.1") | Some("localhost") | Some("[::1]")
-        ),
+    url::Url::parse(url).is_ok_and(|u| is_allowed_url(&u))
+}
+
+/// [`is_allowed_endpoint`] for a parsed URL.
+pub fn is_allowed_url(url: &url::Url) -> bool {
+    match url.scheme() {
+        "https" => url.host_str().is_some(),
+        "http" => is_loopback_host(url),
         _ => false,
+    }
+}
+
+/// `127.0.0.1`, `[::1]` or `localhost`: this machine, written the way loopback
+/// servers and tests write it (not the rest of 127/8, which no one means).
+fn is_loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }
 
@@ -63,6 +77,7 @@ mod tests {
         assert!(is_allowed_endpoint("https://oauth2.googleapis.com/token"));
         assert!(is_allowed_endpoint("http://127.0.0.1:8080/token"));
         assert!(is_allowed_endpoint("http://localhost/token"));
+        assert!(is_allowed_endpoint("http://[::1]:8080/token"));
         assert!(!is_allowed_endpoint("http://example.com/token"));
         assert!(!is_allowed_endpoint("http://127.0.0.1.evil.com/token"));
         assert!(!is_allowed_endpoint("ftp://127.0.0.1/token"));

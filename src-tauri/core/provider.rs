@@ -425,7 +425,8 @@ impl fmt::Display for EndpointProblem {
                 "is not a web address (expected something like https://example.com/oauth/token)",
             ),
             Self::NotHttps => f.write_str(
-                "must be https (or http://127.0.0.1 / http://localhost for a local server)",
+                "must be https (or http://127.0.0.1, http://[::1] or http://localhost for a \
+                 local server)",
             ),
             Self::HasCredentials => f.write_str(
                 "must not contain a user name or password: secrets never go in providers.toml",
@@ -459,11 +460,8 @@ pub fn check_endpoint(raw: &str, placeholders: &[&str]) -> Result<url::Url, Endp
     }
     concrete.push_str(rest);
     let url = url::Url::parse(&concrete).map_err(|_| EndpointProblem::NotAUrl)?;
-    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost"));
-    match url.scheme() {
-        "https" if url.host_str().is_some() => {}
-        "http" if loopback => {}
-        _ => return Err(EndpointProblem::NotHttps),
+    if !crate::core::http::is_allowed_url(&url) {
+        return Err(EndpointProblem::NotHttps);
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(EndpointProblem::HasCredentials);

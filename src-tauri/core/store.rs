@@ -76,10 +76,6 @@ impl Store {
         }
     }
 
-    pub fn service_name(&self) -> &str {
-        &self.service
-    }
-
     /// Checks that the keyring answers, without writing anything.
     pub async fn check(&self) -> Result<(), StoreError> {
         self.get("probe:reachability").await.map(|_| ())
