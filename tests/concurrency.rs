@@ -10,6 +10,7 @@ use authdeck::core::catalog::Catalog;
 use authdeck::core::credentials::Env;
 use authdeck::core::store::Store;
 use authdeck::core::token::unix_now;
+use authdeck::core::transport::HttpTransport;
 use std::sync::Arc;
 use std::time::Duration;
 use support::fake_provider::{FakeProvider, Family};
@@ -38,6 +39,7 @@ impl Setup {
             Accounts::new(
                 Catalog::load(&dir, &dir.join("no-system-config")),
                 Store::new(&self.test.keyring_service),
+                Arc::new(HttpTransport::new(Duration::from_secs(30))),
                 env,
                 dir,
             )

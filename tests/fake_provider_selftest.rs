@@ -1261,7 +1261,18 @@ fn scripted_browser_sends_localhost_to_ipv6_or_ipv4_as_told() {
         "{lines:?}"
     );
 
-    let v6 = tiny_http::Server::http(format!("[::1]:{port}")).unwrap();
+    // tiny_http closes the first server's socket from its own thread, a moment
+    // after the drop: wait for the port rather than race it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let v6 = loop {
+        match tiny_http::Server::http(format!("[::1]:{port}")) {
+            Ok(server) => break server,
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Err(e) => panic!("[::1]:{port} never came free: {e}"),
+        }
+    };
     let serve = serve_until_callback(v6);
     let log = scratch.join("default.log");
     let output = run_browser_with(&url, &log, &[]);

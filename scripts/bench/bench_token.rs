@@ -28,6 +28,7 @@ use authdeck::core::credentials::Env;
 use authdeck::core::secret::{AccessToken, RefreshToken};
 use authdeck::core::store::Store;
 use authdeck::core::token::{unix_now, Method, TokenSet};
+use authdeck::core::transport::HttpTransport;
 use fake_provider::{FakeProvider, Family};
 
 const SERVICE_ID: &str = "google";
@@ -132,6 +133,7 @@ async fn run(options: &Options) -> Result<serde_json::Value, String> {
         Accounts::new(
             catalog.clone(),
             store.clone(),
+            Arc::new(HttpTransport::new(Duration::from_secs(30))),
             env.clone(),
             scratch.0.clone(),
         )

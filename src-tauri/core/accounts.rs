@@ -24,6 +24,7 @@ use crate::core::secret::AccessToken;
 use crate::core::store::{SavedClient, Store, StoreError};
 use crate::core::token::{unix_now, Method, TokenSet};
 use crate::core::token_response::TokenResponse;
+use crate::core::transport::{HttpTransport, Transport};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -33,6 +34,8 @@ use std::time::Duration;
 mod connect;
 mod logout;
 mod refresh;
+#[cfg(test)]
+mod refresh_rules;
 
 pub use connect::{ConnectEvent, ConnectOptions};
 pub use logout::{LogoutOutcome, Revocation};
@@ -111,10 +114,9 @@ pub struct Accounts {
     catalog: Catalog,
     store: Store,
     env: Env,
-    /// Built on first use: `status` and a still-valid `token` never talk
-    /// HTTP, and setting up TLS is a noticeable part of a short CLI run.
-    http: std::sync::OnceLock<Result<reqwest::Client, String>>,
-    http_timeout: Duration,
+    /// How requests reach the services: HTTPS in a real run, canned answers in
+    /// unit tests. An `Arc` so the engine can be shared between tasks.
+    transport: Arc<dyn Transport>,
     config_dir: PathBuf,
     /// Serialises refreshes per service (in process and across processes).
     refresh_locks: RefreshLocks,
@@ -127,17 +129,15 @@ impl Accounts {
     pub fn new(
         catalog: Catalog,
         store: Store,
+        transport: Arc<dyn Transport>,
         env: Env,
         config_dir: PathBuf,
     ) -> Result<Self, Error> {
-        let timeout =
-            crate::core::http::total_timeout_from(env.get("AUTHDECK_HTTP_TIMEOUT").as_deref());
         Ok(Self {
             catalog,
             store,
             env,
-            http: std::sync::OnceLock::new(),
-            http_timeout: timeout,
+            transport,
             config_dir,
             refresh_locks: RefreshLocks::default(),
             attempts: Mutex::new(HashMap::new()),
@@ -148,14 +148,11 @@ impl Accounts {
     pub fn from_environment() -> Result<Self, Error> {
         let config_dir = crate::core::paths::config_dir();
         let catalog = Catalog::load(&config_dir, &crate::core::paths::system_config_dir());
-        Self::new(catalog, Store::from_env(), Env::from_process(), config_dir)
-    }
-
-    fn http(&self) -> Result<&reqwest::Client, Error> {
-        self.http
-            .get_or_init(|| crate::core::http::client(self.http_timeout))
-            .as_ref()
-            .map_err(|e| Error::Other(e.clone()))
+        let env = Env::from_process();
+        let timeout =
+            crate::core::http::total_timeout_from(env.get("AUTHDECK_HTTP_TIMEOUT").as_deref());
+        let transport = Arc::new(HttpTransport::new(timeout));
+        Self::new(catalog, Store::from_env(), transport, env, config_dir)
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -194,7 +191,7 @@ impl Accounts {
         }
         if provider.authorize_url.is_none() || provider.token_url.is_none() {
             if let Some(issuer) = provider.issuer.clone() {
-                let found = discovery::discover(self.http()?, &issuer)
+                let found = discovery::discover(self.transport.as_ref(), &issuer)
                     .await
                     .map_err(|e| Error::Config(e.to_string()))?;
                 discovery::apply(&mut provider, found);

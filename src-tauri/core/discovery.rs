@@ -7,9 +7,11 @@
 
 use serde::Deserialize;
 
+use crate::core::flow::{PreparedRequest, SendError};
 use crate::core::provider::{
     check_endpoint, revoke_note_for, EndpointProblem, Provider, RevokeStyle,
 };
+use crate::core::transport::Transport;
 
 /// A discovery document is a few KiB; anything far larger is not one.
 const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
@@ -41,7 +43,7 @@ pub enum DiscoveryError {
     Unreachable {
         url: String,
         #[source]
-        source: reqwest::Error,
+        source: SendError,
     },
     #[error("{url} answered HTTP {status} instead of an OpenID configuration. Check that `issuer` in providers.toml is the address in front of /.well-known/openid-configuration, or set `authorize_url` and `token_url` instead")]
     Status { url: String, status: u16 },
@@ -67,10 +69,10 @@ struct Document {
     userinfo_endpoint: Option<String>,
 }
 
-/// Fetches and checks the issuer's discovery document. `client` must follow
-/// no redirects (a redirect would be answered as a `Status` error).
+/// Fetches and checks the issuer's discovery document. The transport follows
+/// no redirects (a redirect is answered as a `Status` error).
 pub async fn discover(
-    client: &reqwest::Client,
+    transport: &dyn Transport,
     issuer: &str,
 ) -> Result<DiscoveredEndpoints, DiscoveryError> {
     check_endpoint(issuer, &[]).map_err(|problem| DiscoveryError::BadIssuer {
@@ -86,28 +88,22 @@ pub async fn discover(
         url: url.clone(),
         source,
     };
-    let mut response = client
-        .get(&url)
-        .header("Accept", "application/json")
-        .send()
+    let answer = transport
+        .send(PreparedRequest::get(url.clone()))
         .await
         .map_err(unreachable)?;
-    let status = response.status();
-    if !status.is_success() {
+    if !(200..300).contains(&answer.status) {
         return Err(DiscoveryError::Status {
             url,
-            status: status.as_u16(),
+            status: answer.status,
         });
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-        body.extend_from_slice(&chunk);
-        if body.len() > MAX_DOCUMENT_BYTES {
-            return Err(DiscoveryError::NotADocument {
-                url,
-                detail: "the answer is far too large".into(),
-            });
-        }
+    let body = answer.body;
+    if body.len() > MAX_DOCUMENT_BYTES {
+        return Err(DiscoveryError::NotADocument {
+            url,
+            detail: "the answer is far too large".into(),
+        });
     }
     let document: Document =
         serde_json::from_slice(&body).map_err(|e| DiscoveryError::NotADocument {
@@ -185,24 +181,6 @@ pub fn apply(provider: &mut Provider, found: DiscoveredEndpoints) {
     provider.needs_discovery = false;
 }
 
-/// Completes a service marked `needs_discovery`; does nothing for the others.
-pub async fn fill_from_issuer(
-    client: &reqwest::Client,
-    provider: &mut Provider,
-) -> Result<(), DiscoveryError> {
-    if !provider.needs_discovery {
-        return Ok(());
-    }
-    let Some(issuer) = provider.issuer.clone() else {
-        return Err(DiscoveryError::NoIssuer {
-            service: provider.name.clone(),
-        });
-    };
-    let found = discover(client, &issuer).await?;
-    apply(provider, found);
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,11 +219,8 @@ mod tests {
         .to_string()
     }
 
-    fn client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
+    fn client() -> crate::core::transport::HttpTransport {
+        crate::core::transport::HttpTransport::new(std::time::Duration::from_secs(10))
     }
 
     #[tokio::test]
@@ -401,9 +376,8 @@ mod tests {
         let catalog = Catalog::from_toml_str(Path::new("/cfg/providers.toml"), &text);
         let mut corp = catalog.get("corp").expect("corp loaded").clone();
         assert!(corp.needs_discovery);
-        fill_from_issuer(&client(), &mut corp)
-            .await
-            .expect("filled");
+        let found = discover(&client(), &base).await.expect("discovered");
+        apply(&mut corp, found);
         assert_eq!(corp.token_url, Some(format!("{base}/token")));
         assert_eq!(corp.userinfo_url, Some(format!("{base}/userinfo")));
         assert!(!corp.needs_discovery);

@@ -54,6 +54,16 @@ impl PreparedRequest {
         }
     }
 
+    /// A plain GET asking for JSON (discovery documents).
+    pub fn get(url: String) -> Self {
+        Self {
+            method: reqwest::Method::GET,
+            url,
+            headers: vec![("Accept".to_owned(), "application/json".to_owned())],
+            body: Body::Empty,
+        }
+    }
+
     /// A header value (tests and diagnostics).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -110,9 +120,14 @@ pub enum SendError {
     InsecureEndpoint { url: String },
     #[error("the service did not answer in time")]
     TimedOut,
+    #[error("the service sent an answer far larger than any it should send")]
+    TooLarge,
     #[error("could not reach the service ({0})")]
     Unreachable(String),
 }
+
+/// The most of an answer that is read (1 MiB).
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// Sends a request. Never follows redirects (the client is built that way) and
 /// never logs a header or a body.
@@ -142,7 +157,16 @@ pub async fn send(client: &reqwest::Client, request: PreparedRequest) -> Result<
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let body = response.bytes().await.map_err(describe_reqwest)?.to_vec();
+    // A token answer is a few KiB: read no more than MAX_ANSWER_BYTES of
+    // anything, so a broken or hostile server cannot fill the memory.
+    let mut response = response;
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(describe_reqwest)? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(SendError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
     tracing::debug!(status, bytes = body.len(), "answer");
     Ok(Answer {
         status,

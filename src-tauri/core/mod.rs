@@ -19,3 +19,4 @@ pub mod setup;
 pub mod store;
 pub mod token;
 pub mod token_response;
+pub mod transport;

@@ -216,7 +216,7 @@ pub struct Provider {
     pub client_id_format: Option<ValueFormat>,
     pub client_secret_format: Option<ValueFormat>,
     /// A custom service given only an `issuer`: its endpoints come from OIDC
-    /// discovery (`discovery::fill_from_issuer`) before it can connect.
+    /// discovery (`discovery::discover`, when the engine first needs them).
     pub needs_discovery: bool,
     pub builtin: bool,
 }

@@ -11,6 +11,15 @@
 //!
 //! `keyring` is blocking (it talks D-Bus), so every call goes through
 //! `spawn_blocking` and never stalls the async runtime.
+//!
+//! The records are this file's; where their text lives is an [`Items`]
+//! backend passed in: the keyring, or (unit tests only) memory, so the refresh
+//! rules are tested in milliseconds without a Secret Service.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use crate::core::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::core::token::{Method, TokenSet};
@@ -55,17 +64,37 @@ pub struct SavedClient {
     pub account_id: Option<String>,
 }
 
-/// A handle on one keyring service name. Cheap to clone; holds no connection.
+/// One item's text on its way in or out of a backend.
+pub type ItemFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Where the records' text is kept, one text per item name.
+pub trait Items: Send + Sync + fmt::Debug {
+    /// `Ok(None)` when there is no such item.
+    fn get<'a>(&'a self, item: &'a str) -> ItemFuture<'a, Option<String>>;
+    fn set<'a>(&'a self, item: &'a str, text: String) -> ItemFuture<'a, ()>;
+    /// Deleting an item that is not there is fine.
+    fn delete<'a>(&'a self, item: &'a str) -> ItemFuture<'a, ()>;
+}
+
+/// The token and client records of every service. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    service: String,
+    /// Shared by clones; an `Arc` because the app's tasks and the engine hold
+    /// the same store.
+    items: Arc<dyn Items>,
 }
 
 impl Store {
+    /// The OS keyring under `service` (holds no connection between calls).
     pub fn new(service: impl Into<String>) -> Self {
-        Self {
+        Self::on(Arc::new(Keyring {
             service: service.into(),
-        }
+        }))
+    }
+
+    /// Records kept in `items`.
+    pub fn on(items: Arc<dyn Items>) -> Self {
+        Self { items }
     }
 
     /// `$AUTHDECK_KEYRING_SERVICE`, else `authdeck`.
@@ -133,41 +162,153 @@ impl Store {
     }
 
     async fn get(&self, item: &str) -> Result<Option<String>, StoreError> {
+        self.items.get(item).await
+    }
+
+    async fn set(&self, item: &str, text: String) -> Result<(), StoreError> {
+        self.items.set(item, text).await
+    }
+
+    async fn delete(&self, item: &str) -> Result<(), StoreError> {
+        self.items.delete(item).await
+    }
+}
+
+/// The OS keyring, through the keyring crate: one entry per item name under
+/// the keyring service name.
+#[derive(Debug)]
+struct Keyring {
+    service: String,
+}
+
+impl Items for Keyring {
+    fn get<'a>(&'a self, item: &'a str) -> ItemFuture<'a, Option<String>> {
         let (service, item) = (self.service.clone(), item.to_owned());
-        blocking(move || {
+        Box::pin(blocking(move || {
             let entry = keyring::Entry::new(&service, &item).map_err(map_error)?;
             match entry.get_password() {
                 Ok(text) => Ok(Some(text)),
                 Err(keyring::Error::NoEntry) => Ok(None),
                 Err(e) => Err(map_error(e)),
             }
-        })
-        .await
+        }))
     }
 
-    async fn set(&self, item: &str, text: String) -> Result<(), StoreError> {
+    fn set<'a>(&'a self, item: &'a str, text: String) -> ItemFuture<'a, ()> {
         let (service, item) = (self.service.clone(), item.to_owned());
-        blocking(move || {
+        Box::pin(blocking(move || {
             let entry = keyring::Entry::new(&service, &item).map_err(map_error)?;
             entry.set_password(&text).map_err(map_error)
-        })
-        .await
+        }))
     }
 
-    async fn delete(&self, item: &str) -> Result<(), StoreError> {
+    fn delete<'a>(&'a self, item: &'a str) -> ItemFuture<'a, ()> {
         let (service, item) = (self.service.clone(), item.to_owned());
-        blocking(move || {
+        Box::pin(blocking(move || {
             let entry = keyring::Entry::new(&service, &item).map_err(map_error)?;
             match entry.delete_credential() {
                 Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
                 Err(e) => Err(map_error(e)),
             }
-        })
-        .await
+        }))
     }
 }
 
-fn token_item(id: &str) -> String {
+#[cfg(test)]
+pub use memory::Memory;
+
+#[cfg(test)]
+mod memory {
+    use super::*;
+    use std::collections::{HashMap, VecDeque};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+
+    /// Items in memory, for unit tests of the engine's rules only: a real
+    /// session always uses the keyring. Can play another process (texts that
+    /// appear on later reads) and a failing keyring.
+    #[derive(Debug, Default)]
+    pub struct Memory {
+        /// A std Mutex: held only to read or write the map, never across an await.
+        items: Mutex<HashMap<String, String>>,
+        /// What each next read of an item finds first, in order: `Some(text)`
+        /// lands (another process wrote it just before that read), `None`
+        /// leaves the item as it is.
+        later: Mutex<HashMap<String, VecDeque<Option<String>>>>,
+        /// Every write fails, as when the keyring goes away mid-run.
+        fail_writes: AtomicBool,
+    }
+
+    impl Memory {
+        pub fn put(&self, item: &str, text: String) {
+            self.lock().insert(item.to_owned(), text);
+        }
+
+        pub fn text(&self, item: &str) -> Option<String> {
+            self.lock().get(item).cloned()
+        }
+
+        /// Scripts what the next reads of `item` find: see `later`.
+        pub fn on_reads(&self, item: &str, script: Vec<Option<String>>) {
+            self.later
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(item.to_owned(), script.into());
+        }
+
+        pub fn fail_writes(&self, fail: bool) {
+            self.fail_writes.store(fail, Ordering::SeqCst);
+        }
+
+        fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+            self.items.lock().unwrap_or_else(|p| p.into_inner())
+        }
+
+        fn write(
+            &self,
+            change: impl FnOnce(&mut HashMap<String, String>),
+        ) -> Result<(), StoreError> {
+            if self.fail_writes.load(Ordering::SeqCst) {
+                return Err(StoreError::Locked);
+            }
+            change(&mut self.lock());
+            Ok(())
+        }
+    }
+
+    impl Items for Memory {
+        fn get<'a>(&'a self, item: &'a str) -> ItemFuture<'a, Option<String>> {
+            let landed = self
+                .later
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_mut(item)
+                .and_then(VecDeque::pop_front)
+                .flatten();
+            if let Some(text) = landed {
+                self.put(item, text);
+            }
+            let text = self.text(item);
+            Box::pin(async move { Ok(text) })
+        }
+
+        fn set<'a>(&'a self, item: &'a str, text: String) -> ItemFuture<'a, ()> {
+            let done = self.write(|map| {
+                map.insert(item.to_owned(), text);
+            });
+            Box::pin(async move { done })
+        }
+
+        fn delete<'a>(&'a self, item: &'a str) -> ItemFuture<'a, ()> {
+            let done = self.write(|map| {
+                map.remove(item);
+            });
+            Box::pin(async move { done })
+        }
+    }
+}
+
+pub(crate) fn token_item(id: &str) -> String {
     format!("token:{id}")
 }
 

@@ -73,9 +73,7 @@ impl Accounts {
         }
         // Set up TLS (reading the system's certificates takes tens of ms)
         // while the person is in the browser, not after they come back.
-        if let Err(e) = self.http() {
-            tracing::warn!(error = %e, "the HTTPS client could not start");
-        }
+        self.transport.warm_up();
         let expected = Expected {
             state,
             issuer: provider.issuer.clone(),
@@ -118,7 +116,7 @@ impl Accounts {
             return from_token.clone();
         }
         let request = flow::userinfo_request(provider, &self.env, token)?;
-        match flow::send(self.http().ok()?, request).await {
+        match self.transport.send(request).await {
             Ok(answer) if (200..300).contains(&answer.status) => {
                 let value: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
                 flow::account_from(provider, &value)

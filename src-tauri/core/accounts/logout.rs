@@ -126,8 +126,10 @@ impl Accounts {
         &self,
         request: flow::PreparedRequest,
     ) -> Result<flow::Answer, String> {
-        let http = self.http().map_err(|e| e.to_string())?;
-        flow::send(http, request).await.map_err(|e| e.to_string())
+        self.transport
+            .send(request)
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -100,7 +100,9 @@ impl Accounts {
                 .map_err(Error::Config)?;
         // Sent once: if the answer is lost, the next call re-reads the store
         // under the lock instead of replaying a possibly rotated refresh token.
-        let answer = flow::send(self.http()?, request)
+        let answer = self
+            .transport
+            .send(request)
             .await
             .map_err(|source| Error::Network {
                 name: provider.name.clone(),
@@ -182,7 +184,9 @@ impl Accounts {
         provider: &Provider,
         request: flow::PreparedRequest,
     ) -> Result<TokenResponse, Error> {
-        let answer = flow::send(self.http()?, request)
+        let answer = self
+            .transport
+            .send(request)
             .await
             .map_err(|source| Error::Network {
                 name: provider.name.clone(),
