@@ -1,6 +1,7 @@
 //! The headless subcommands. With no subcommand the window opens; with one,
 //! no window ever does. Exit codes: 0 success, 1 failure (message on
-//! stderr), 2 usage error. `authdeck token` prints the token and nothing else.
+//! stderr), 2 usage error, 4 the service needs the person to sign in.
+//! `authdeck token` prints the token and nothing else.
 
 use crate::core::accounts::{
     Accounts, ConnectEvent, ConnectOptions, State, Status, DEFAULT_CONNECT_TIMEOUT,
@@ -9,6 +10,8 @@ use crate::core::credentials::{Credentials, Source};
 use crate::core::error::Error;
 use crate::core::token::unix_now;
 use clap::{Parser, Subcommand};
+
+mod exec;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +21,7 @@ use std::time::Duration;
     name = "authdeck",
     version,
     about = "Connect your cloud accounts once; use them from the desktop and from scripts.",
-    after_help = "With no command, the Authdeck window opens."
+    after_help = "With no command, the Authdeck window opens.\n\nExit codes: 0 success; 1 failure (a plain message on stderr); 2 usage error; 4 the service needs you to sign in (not connected, or its sign-in must be renewed), so a script can tell \"go sign in\" from \"the network is down\"."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -46,7 +49,31 @@ enum Command {
         timeout: u64,
     },
     /// Print a valid access token (refreshed if due) and nothing else.
-    Token { service: String },
+    Token {
+        service: String,
+        /// The token must stay valid at least this many more seconds
+        /// (renewed first if not; exit 1 if the service cannot give that).
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=31_536_000))]
+        min_valid: Option<u64>,
+        /// Print {access_token, expires_at, scopes, account} as JSON, for programs that cache.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run COMMAND with each service's token in its environment variable
+    /// (GITHUB_TOKEN, GOOGLE_OAUTH_ACCESS_TOKEN, …), refreshed first; nothing
+    /// is written to disk, and the command's exit code is authdeck's.
+    #[command(trailing_var_arg = true)]
+    Exec {
+        /// One service, or several separated by commas (github,google).
+        services: String,
+        /// The variable for the token instead of the service's own: NAME for
+        /// one service, SERVICE=NAME to pick one of several. Repeatable.
+        #[arg(long = "env", value_name = "NAME")]
+        env: Vec<String>,
+        /// The command and its arguments, after `--`.
+        #[arg(required = true, allow_hyphen_values = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
     /// Cancel access at the service when it allows, and forget the sign-in here.
     Logout { service: String },
     /// Client credentials for a service (kept in your keyring).
@@ -114,7 +141,11 @@ pub fn main() -> i32 {
         Ok(()) => 0,
         Err(e) => {
             say!("authdeck: {e}");
-            1
+            if e.needs_sign_in() {
+                4
+            } else {
+                1
+            }
         }
     }
 }
@@ -199,13 +230,37 @@ async fn run(command: Command) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Token { service } => {
-            let served = accounts.token(&service, unix_now()).await?;
+        Command::Token {
+            service,
+            min_valid,
+            json,
+        } => {
+            let margin = crate::core::token::REFRESH_MARGIN_SECS;
+            let secs = min_valid.map_or(margin, |s| s.max(margin));
+            let served = accounts.token_valid_for(&service, unix_now(), secs).await?;
+            let text = if json {
+                // Built here, from the one place that holds the token, on purpose:
+                // no view type that could be serialised elsewhere carries it.
+                serde_json::json!({
+                    "access_token": served.access_token.secret(),
+                    "expires_at": served.expires_at,
+                    "scopes": served.scopes,
+                    "account": served.account,
+                })
+                .to_string()
+            } else {
+                served.access_token.secret().to_owned()
+            };
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", served.access_token.secret())
+            writeln!(out, "{text}")
                 .map_err(|e| Error::Other(format!("could not write the token ({e})")))?;
             Ok(())
         }
+        Command::Exec {
+            services,
+            env,
+            command,
+        } => exec::run(&accounts, &services, &env, &command).await,
         Command::Logout { service } => {
             let outcome = accounts.logout(&service).await?;
             put!("{}", outcome.message);

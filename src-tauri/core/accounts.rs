@@ -103,6 +103,34 @@ impl Status {
 pub struct Served {
     pub access_token: AccessToken,
     pub method: Method,
+    /// When the token stops working; `None` for "does not expire" or unknown
+    /// (an API key from the environment).
+    pub expires_at: Option<u64>,
+    pub scopes: Vec<String>,
+    pub account: Option<String>,
+}
+
+impl Served {
+    pub fn from_set(set: TokenSet, method: Method) -> Self {
+        Self {
+            access_token: set.access_token,
+            method,
+            expires_at: set.expires_at,
+            scopes: set.scopes,
+            account: set.account,
+        }
+    }
+
+    /// An API key or personal token from the environment.
+    pub fn api_key(key: &crate::core::secret::ApiKey) -> Self {
+        Self {
+            access_token: AccessToken::new(key.secret()),
+            method: Method::ApiKey,
+            expires_at: None,
+            scopes: Vec::new(),
+            account: None,
+        }
+    }
 }
 
 struct Attempt {
@@ -321,31 +349,44 @@ impl Accounts {
     /// A valid access token for scripts: (a) saved, refreshed when due;
     /// (b) a grant without a person; (d) an API key. Never opens a browser.
     pub async fn token(&self, id: &str, now: u64) -> Result<Served, Error> {
+        self.token_valid_for(id, now, crate::core::token::REFRESH_MARGIN_SECS)
+            .await
+    }
+
+    /// [`token`](Self::token), valid for at least `secs` more seconds: renewed
+    /// first when the saved one ends sooner; an error when the service's
+    /// tokens do not last that long.
+    pub async fn token_valid_for(&self, id: &str, now: u64, secs: u64) -> Result<Served, Error> {
         // The hot path: a saved, fresh token needs one keyring read and nothing else.
         let saved = self.store.load_token(id).await?;
         if let Some(set) = &saved {
             if let Some(reason) = &set.needs_reconnect {
                 return Err(needs_reconnect(self.provider(id)?, reason.clone()));
             }
-            if set.is_fresh(now) {
+            if set.valid_for(now, secs) {
                 self.provider(id)?;
-                return Ok(Served {
-                    access_token: set.access_token.clone(),
-                    method: Method::SavedToken,
-                });
+                return Ok(Served::from_set(set.clone(), Method::SavedToken));
             }
         }
         let provider = self.provider_ready(id).await?;
         let creds = self.credentials(&provider).await?;
         if let Some(set) = saved {
             if set.refresh_token.is_some() || creds.unattended(&provider).is_some() {
-                return self.refresh_locked(&provider, &creds, Need::Expiring).await;
+                let served = self
+                    .refresh_locked(&provider, &creds, Need::ValidFor(secs))
+                    .await?;
+                return match served.expires_at {
+                    Some(at) if at <= unix_now().saturating_add(secs) => Err(Error::Other(format!(
+                        "{}'s new token is valid for only {} more seconds, less than the {secs} asked for: {} does not issue tokens that last that long.",
+                        provider.name,
+                        at.saturating_sub(unix_now()),
+                        provider.name
+                    ))),
+                    _ => Ok(served),
+                };
             }
             if let Some((key, _)) = creds.api_key {
-                return Ok(Served {
-                    access_token: AccessToken::new(key.secret()),
-                    method: Method::ApiKey,
-                });
+                return Ok(Served::api_key(&key));
             }
             return Err(needs_reconnect(
                 &provider,
@@ -358,10 +399,7 @@ impl Accounts {
                 .await;
         }
         if let Some((key, _)) = creds.api_key {
-            return Ok(Served {
-                access_token: AccessToken::new(key.secret()),
-                method: Method::ApiKey,
-            });
+            return Ok(Served::api_key(&key));
         }
         Err(Error::NotConnected {
             name: provider.name.clone(),

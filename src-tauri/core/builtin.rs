@@ -120,6 +120,7 @@ fn google() -> Provider {
         )),
         client_id_format: Some(ValueFormat::EndsWith(text(".apps.googleusercontent.com"))),
         client_secret_format: Some(ValueFormat::StartsWith(text("GOCSPX-"))),
+        token_env: text("GOOGLE_OAUTH_ACCESS_TOKEN"),
         ..builtin("google", "Google")
     }
 }
@@ -171,6 +172,7 @@ fn dropbox() -> Provider {
             "Copy the App key into the Client ID field. The App secret is not needed.",
         ]),
         client_id_format: Some(ValueFormat::Word { min: 15, max: 15 }),
+        token_env: text("DROPBOX_ACCESS_TOKEN"),
         ..builtin("dropbox", "Dropbox")
     }
 }
@@ -219,6 +221,7 @@ fn zoom() -> Provider {
             "Under App Credentials, copy the Client ID and the Client Secret into the fields below. Zoom also shows a separate public-client ID: only that one signs in without a client secret.",
         ]),
         client_id_format: Some(ValueFormat::Word { min: 15, max: 40 }),
+        token_env: text("ZOOM_ACCESS_TOKEN"),
         ..builtin("zoom", "Zoom")
     }
 }
@@ -273,6 +276,7 @@ fn notion() -> Provider {
         ]),
         client_id_format: Some(ValueFormat::Guid),
         client_secret_format: Some(ValueFormat::StartsWith(text("secret_"))),
+        token_env: text("NOTION_TOKEN"),
         ..builtin("notion", "Notion")
     }
 }
@@ -324,6 +328,7 @@ fn github() -> Provider {
         ]),
         client_id_format: Some(ValueFormat::Word { min: 20, max: 20 }),
         client_secret_format: Some(ValueFormat::Hex(40)),
+        token_env: text("GITHUB_TOKEN"),
         ..builtin("github", "GitHub")
     }
 }
@@ -405,6 +410,7 @@ fn microsoft() -> Provider {
         ]),
         client_id_format: Some(ValueFormat::Guid),
         client_secret_format: Some(ValueFormat::Contains(text("~"))),
+        token_env: text("MICROSOFT_ACCESS_TOKEN"),
         ..builtin("microsoft", "Microsoft")
     }
 }

@@ -302,7 +302,7 @@ mod config {
     // `requires_client_secret` so a custom service can say where to register,
     // who signed in, and whether it cannot work without a secret.
     const KEYS: &str = "name authorize_url token_url revoke_url userinfo_url scopes client_id \
-        account_id client_id_env client_secret_env api_key_env redirect_host redirect_path redirect_ports \
+        account_id client_id_env client_secret_env api_key_env token_env redirect_host redirect_path redirect_ports \
         token_auth pkce client_credentials extra_authorize_params issuer console_url \
         account_fields requires_client_secret";
     const SECRET_KEYS: &str =
@@ -418,6 +418,7 @@ mod config {
             "client_id_env" => p.client_id_env = Some(env_name(value)?),
             "client_secret_env" => p.client_secret_env = Some(env_name(value)?),
             "api_key_env" => p.api_key_env = Some(env_name(value)?),
+            "token_env" => p.token_env = env_name(value)?,
             "redirect_host" => {
                 p.redirect_host = match text(value)?.as_str() {
                     "127.0.0.1" => RedirectHost::Loopback,
@@ -524,8 +525,7 @@ mod config {
 
     fn env_name(value: &toml::Value) -> Result<String, String> {
         let name = text(value)?;
-        let first_ok = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-        if !first_ok || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if !crate::core::credentials::is_env_name(&name) {
             return Err("must be an environment variable name, like \"GITLAB_CLIENT_ID\"".into());
         }
         Ok(name)

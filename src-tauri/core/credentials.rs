@@ -55,6 +55,13 @@ impl Env {
     }
 }
 
+/// An environment variable name as shells write one: a letter or `_`, then
+/// letters, digits and `_`.
+pub fn is_env_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 /// Where a credential came from, for "via GITHUB_TOKEN", `config show` and the
 /// setup form. First found wins, in this order.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -62,6 +62,16 @@ pub enum Error {
 
 impl Error {
     /// Stable, documented codes; the UI maps them, never the message text.
+    /// The person has to sign in (or set the service up) before this can
+    /// work: `authdeck` exits 4 for it, as GitHub CLI does, so a script can
+    /// tell "go sign in" from "the network is down".
+    pub fn needs_sign_in(&self) -> bool {
+        matches!(
+            self,
+            Error::NotConfigured { .. } | Error::NotConnected { .. } | Error::NeedsReconnect { .. }
+        )
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Error::UnknownService { .. } => "unknown_service",

@@ -188,6 +188,9 @@ pub struct Provider {
     pub client_secret_env: Option<String>,
     pub api_key_env: Option<String>,
     pub api_key_label: Option<String>,
+    /// The variable `authdeck exec` hands the token to a command in (the one
+    /// the service's own tools read, e.g. `GITHUB_TOKEN`).
+    pub token_env: String,
     /// Set: a Server-to-Server app (Zoom's `account_credentials` grant).
     pub account_id_env: Option<String>,
     pub requires_client_secret: bool,
@@ -258,6 +261,7 @@ impl Provider {
             client_secret_env: None,
             api_key_env: None,
             api_key_label: None,
+            token_env: default_token_env(id),
             account_id_env: None,
             requires_client_secret: false,
             redirect_host: RedirectHost::Loopback,
@@ -364,6 +368,21 @@ pub(crate) fn revoke_note_for(name: &str, can_revoke: bool) -> String {
              sign-in on this computer."
         )
     }
+}
+
+/// `MY_GITLAB_TOKEN` for a service `my-gitlab` that names no `token_env`.
+fn default_token_env(id: &str) -> String {
+    let name: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{name}_TOKEN")
 }
 
 pub(crate) fn monogram_for(name: &str) -> String {

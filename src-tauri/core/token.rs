@@ -62,9 +62,15 @@ pub struct TokenSet {
 impl TokenSet {
     /// Usable without a refresh: not expiring within the safety margin.
     pub fn is_fresh(&self, now: u64) -> bool {
+        self.valid_for(now, REFRESH_MARGIN_SECS)
+    }
+
+    /// Still valid `secs` seconds from `now` (a token that does not expire
+    /// always is).
+    pub fn valid_for(&self, now: u64, secs: u64) -> bool {
         match self.expires_at {
             None => true,
-            Some(at) => at > now.saturating_add(REFRESH_MARGIN_SECS),
+            Some(at) => at > now.saturating_add(secs),
         }
     }
 

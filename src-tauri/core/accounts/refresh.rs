@@ -22,6 +22,9 @@ pub(super) enum Need {
     Expiring,
     /// The background schedule: well ahead of expiry.
     Due,
+    /// A caller needs a token valid for at least this many more seconds
+    /// (`Expiring` is this with a minute).
+    ValidFor(u64),
 }
 
 impl Accounts {
@@ -77,13 +80,11 @@ impl Accounts {
         let still_needed = match need {
             Need::Now => true,
             Need::Expiring => !current.is_fresh(now),
+            Need::ValidFor(secs) => !current.valid_for(now, secs),
             Need::Due => current.refresh_due_at().is_some_and(|at| at <= now),
         };
         if !still_needed {
-            return Ok(Served {
-                access_token: current.access_token,
-                method: Method::SavedToken,
-            });
+            return Ok(Served::from_set(current, Method::SavedToken));
         }
         let Some(refresh_token) = current.refresh_token.clone() else {
             if let Some(grant) = creds.unattended(provider) {
@@ -149,10 +150,7 @@ impl Accounts {
                 name: provider.name.clone(),
                 source,
             })?;
-        Ok(Served {
-            access_token: set.access_token,
-            method,
-        })
+        Ok(Served::from_set(set, method))
     }
 
     /// A token without a person (Zoom Server-to-Server, `client_credentials`),
