@@ -12,6 +12,7 @@ use crate::core::token::unix_now;
 use clap::{Parser, Subcommand};
 
 mod exec;
+mod git;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,6 +77,22 @@ enum Command {
     },
     /// Cancel access at the service when it allows, and forget the sign-in here.
     Logout { service: String },
+    /// git's credential helper (git runs this; see `authdeck setup-git`).
+    #[command(name = "git-credential")]
+    GitCredential {
+        #[arg(value_parser = ["get", "store", "erase"])]
+        action: String,
+    },
+    /// Make git sign in with Authdeck for the hosts a service serves
+    /// (GitHub: github.com), in your global git config.
+    #[command(name = "setup-git")]
+    SetupGit {
+        /// Only this service (default: every service that serves git hosts).
+        service: Option<String>,
+        /// Take Authdeck out of your git config again.
+        #[arg(long)]
+        remove: bool,
+    },
     /// Client credentials for a service (kept in your keyring).
     Config {
         #[command(subcommand)]
@@ -267,6 +284,8 @@ async fn run(command: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Config { action } => config(&accounts, action).await,
+        Command::GitCredential { action } => git::credential(&accounts, &action).await,
+        Command::SetupGit { service, remove } => git::setup(&accounts, service.as_deref(), remove),
     }
 }
 

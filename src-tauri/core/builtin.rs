@@ -329,6 +329,8 @@ fn github() -> Provider {
         client_id_format: Some(ValueFormat::Word { min: 20, max: 20 }),
         client_secret_format: Some(ValueFormat::Hex(40)),
         token_env: text("GITHUB_TOKEN"),
+        // git over https with the token as the password.
+        git_hosts: list(&["github.com"]),
         ..builtin("github", "GitHub")
     }
 }

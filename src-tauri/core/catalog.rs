@@ -302,7 +302,7 @@ mod config {
     // `requires_client_secret` so a custom service can say where to register,
     // who signed in, and whether it cannot work without a secret.
     const KEYS: &str = "name authorize_url token_url revoke_url userinfo_url scopes client_id \
-        account_id client_id_env client_secret_env api_key_env token_env redirect_host redirect_path redirect_ports \
+        account_id client_id_env client_secret_env api_key_env token_env git_hosts redirect_host redirect_path redirect_ports \
         token_auth pkce client_credentials extra_authorize_params issuer console_url \
         account_fields requires_client_secret";
     const SECRET_KEYS: &str =
@@ -419,6 +419,18 @@ mod config {
             "client_secret_env" => p.client_secret_env = Some(env_name(value)?),
             "api_key_env" => p.api_key_env = Some(env_name(value)?),
             "token_env" => p.token_env = env_name(value)?,
+            "git_hosts" => {
+                let list = value
+                    .as_array()
+                    .ok_or("must be a list of hosts, like [\"gitlab.com\"]")?;
+                let hosts: Vec<String> = list.iter().map(text).collect::<Result<_, _>>()?;
+                if let Some(bad) = hosts.iter().find(|h| !valid_git_host(h)) {
+                    return Err(format!(
+                        "`{bad}` is not a host name: write it like \"gitlab.com\" or \"git.example.com:8443\""
+                    ));
+                }
+                p.git_hosts = hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect();
+            }
             "redirect_host" => {
                 p.redirect_host = match text(value)?.as_str() {
                     "127.0.0.1" => RedirectHost::Loopback,
@@ -470,6 +482,19 @@ mod config {
             _ => return Err(unknown_key(key)),
         }
         Ok(())
+    }
+
+    /// `host` or `host:port`: letters, digits, `.` and `-`, as git sends them.
+    fn valid_git_host(host: &str) -> bool {
+        let (name, port) = match host.rsplit_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        };
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0))
     }
 
     fn unknown_key(key: &str) -> String {

@@ -191,6 +191,9 @@ pub struct Provider {
     /// The variable `authdeck exec` hands the token to a command in (the one
     /// the service's own tools read, e.g. `GITHUB_TOKEN`).
     pub token_env: String,
+    /// Hosts whose git remotes this service signs in to (`authdeck
+    /// git-credential`): GitHub's `github.com`; `host:port` when not 443.
+    pub git_hosts: Vec<String>,
     /// Set: a Server-to-Server app (Zoom's `account_credentials` grant).
     pub account_id_env: Option<String>,
     pub requires_client_secret: bool,
@@ -262,6 +265,7 @@ impl Provider {
             api_key_env: None,
             api_key_label: None,
             token_env: default_token_env(id),
+            git_hosts: Vec::new(),
             account_id_env: None,
             requires_client_secret: false,
             redirect_host: RedirectHost::Loopback,
