@@ -48,6 +48,10 @@ enum Command {
         /// Seconds to wait for the sign-in to finish.
         #[arg(long, default_value_t = DEFAULT_CONNECT_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
         timeout: u64,
+        /// Sign in on another device with a code, for a computer without a
+        /// browser (GitHub, Microsoft, Google's limited-input clients).
+        #[arg(long, conflicts_with = "no_browser")]
+        device: bool,
     },
     /// Print a valid access token (refreshed if due) and nothing else.
     Token {
@@ -218,8 +222,15 @@ async fn run(command: Command) -> Result<(), Error> {
             service,
             no_browser,
             timeout,
+            device,
         } => {
             let name = accounts.provider(&service)?.name.clone();
+            if device {
+                return connect_device(&accounts, &service, Duration::from_secs(timeout)).await;
+            }
+            if !no_browser && no_browser_here() && accounts.has_device_flow(&service) {
+                say!("There is no display or $BROWSER here to open a browser with. To sign in on another device instead, run: authdeck connect {service} --device");
+            }
             let options = ConnectOptions {
                 open_browser: !no_browser,
                 timeout: Duration::from_secs(timeout),
@@ -383,6 +394,50 @@ fn masked(source: Option<&Source>) -> String {
         Some(source) => format!("set, hidden ({})", source.describe()),
         None => "not set".to_owned(),
     }
+}
+
+/// `connect --device`: the code to enter elsewhere, then the wait, which
+/// Ctrl-C ends without saving anything.
+async fn connect_device(
+    accounts: &Accounts,
+    service: &str,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let show = |code: &crate::core::accounts::DeviceCode| {
+        say!(
+            "To sign in, open {} on any device and enter the code:\n\n  {}\n",
+            code.verification_uri,
+            code.user_code
+        );
+        if let Some(complete) = &code.verification_uri_complete {
+            say!("Or open this address, which has the code in it:\n\n  {complete}\n");
+        }
+        say!("Waiting for you to finish signing in (Ctrl-C to stop)…");
+    };
+    tokio::select! {
+        connected = accounts.connect_device(service, timeout, show) => {
+            connected?;
+        }
+        _ = tokio::signal::ctrl_c() => {
+            return Err(Error::Callback(crate::core::loopback::LoopbackError::Cancelled));
+        }
+    }
+    let status = accounts.status(service, unix_now()).await?;
+    match status.account {
+        Some(account) => put!("Connected {} as {account}.", status.name),
+        None => put!("Connected {}.", status.name),
+    }
+    Ok(())
+}
+
+/// No display to open a browser on, and no `$BROWSER` to run instead (a
+/// server, an SSH session).
+fn no_browser_here() -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    cfg!(all(unix, not(target_os = "macos")))
+        && !set("DISPLAY")
+        && !set("WAYLAND_DISPLAY")
+        && !set("BROWSER")
 }
 
 /// Reads a value from stdin: one line, trimmed. Secrets never go on the command line.

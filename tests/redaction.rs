@@ -52,8 +52,17 @@ fn every_type_holding_a_secret_is_redacted_in_debug_and_display() {
     let served = Served {
         access_token: AccessToken::new(MARK),
         method: Method::SavedToken,
+        expires_at: Some(1),
+        scopes: vec!["repo".into()],
+        account: Some("octocat".into()),
     };
     assert_redacted("Served", format!("{served:?}"));
+
+    let device = authdeck::core::secret::DeviceCode::new(MARK);
+    assert_redacted("DeviceCode", format!("{device:?} {device}"));
+
+    let env = authdeck::core::credentials::Env::from_pairs([("GITHUB_TOKEN", MARK)]);
+    assert_redacted("Env", format!("{env:?}"));
 
     let body =
         format!(r#"{{"access_token":"{MARK}","refresh_token":"{MARK}","id_token":"{MARK}"}}"#);

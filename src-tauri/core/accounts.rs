@@ -32,12 +32,14 @@ use std::time::Duration;
 
 /// The default time a person has to finish signing in.
 mod connect;
+mod device;
 mod logout;
 mod refresh;
 #[cfg(test)]
 mod refresh_rules;
 
 pub use connect::{ConnectEvent, ConnectOptions};
+pub use device::DeviceCode;
 pub use logout::{LogoutOutcome, Revocation};
 pub use refresh::refreshed_set;
 use refresh::Need;
@@ -481,6 +483,7 @@ pub fn method_label(method: Method, env_var: Option<&str>) -> String {
         Method::OauthPkce | Method::Refreshed | Method::SavedToken => {
             "Signed in with your browser".to_owned()
         }
+        Method::DeviceCode => "Signed in with a code".to_owned(),
         Method::ClientCredentials => "Server-to-Server app".to_owned(),
         Method::ApiKey => match env_var {
             Some(var) => format!("via {var}"),

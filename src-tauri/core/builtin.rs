@@ -121,6 +121,8 @@ fn google() -> Provider {
         client_id_format: Some(ValueFormat::EndsWith(text(".apps.googleusercontent.com"))),
         client_secret_format: Some(ValueFormat::StartsWith(text("GOCSPX-"))),
         token_env: text("GOOGLE_OAUTH_ACCESS_TOKEN"),
+        // Device authorization (RFC 8628): docs/providers.md#google.
+        device_authorization_url: Some(text("https://oauth2.googleapis.com/device/code")),
         ..builtin("google", "Google")
     }
 }
@@ -331,6 +333,8 @@ fn github() -> Provider {
         token_env: text("GITHUB_TOKEN"),
         // git over https with the token as the password.
         git_hosts: list(&["github.com"]),
+        // Device authorization (RFC 8628): docs/providers.md#github.
+        device_authorization_url: Some(text("https://github.com/login/device/code")),
         ..builtin("github", "GitHub")
     }
 }
@@ -413,6 +417,8 @@ fn microsoft() -> Provider {
         client_id_format: Some(ValueFormat::Guid),
         client_secret_format: Some(ValueFormat::Contains(text("~"))),
         token_env: text("MICROSOFT_ACCESS_TOKEN"),
+        // Device authorization (RFC 8628): docs/providers.md#microsoft.
+        device_authorization_url: Some(text("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/devicecode")),
         ..builtin("microsoft", "Microsoft")
     }
 }

@@ -301,7 +301,7 @@ mod config {
     // CONTRACTS.md's keys, plus `console_url`, `account_fields` and
     // `requires_client_secret` so a custom service can say where to register,
     // who signed in, and whether it cannot work without a secret.
-    const KEYS: &str = "name authorize_url token_url revoke_url userinfo_url scopes client_id \
+    const KEYS: &str = "name authorize_url token_url device_authorization_url revoke_url userinfo_url scopes client_id \
         account_id client_id_env client_secret_env api_key_env token_env git_hosts redirect_host redirect_path redirect_ports \
         token_auth pkce client_credentials extra_authorize_params issuer console_url \
         account_fields requires_client_secret";
@@ -402,6 +402,9 @@ mod config {
             "name" => p.name = text(value)?,
             "authorize_url" => p.authorize_url = Some(endpoint(value, &names)?),
             "token_url" => p.token_url = Some(endpoint(value, &names)?),
+            "device_authorization_url" => {
+                p.device_authorization_url = Some(endpoint(value, &names)?)
+            }
             "revoke_url" => p.revoke_url = Some(endpoint(value, &names)?),
             "userinfo_url" => p.userinfo_url = Some(endpoint(value, &names)?),
             "issuer" => p.issuer = Some(endpoint(value, &[])?),

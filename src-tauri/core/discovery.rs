@@ -24,6 +24,7 @@ pub struct DiscoveredEndpoints {
     pub token_endpoint: String,
     pub revocation_endpoint: Option<String>,
     pub userinfo_endpoint: Option<String>,
+    pub device_authorization_endpoint: Option<String>,
 }
 
 /// Why discovery failed, in words a person can act on.
@@ -67,6 +68,7 @@ struct Document {
     token_endpoint: Option<String>,
     revocation_endpoint: Option<String>,
     userinfo_endpoint: Option<String>,
+    device_authorization_endpoint: Option<String>,
 }
 
 /// Fetches and checks the issuer's discovery document. The transport follows
@@ -143,6 +145,16 @@ pub async fn discover(
             .userinfo_endpoint
             .map(|u| checked("userinfo_endpoint", "userinfo_url", u))
             .transpose()?,
+        device_authorization_endpoint: document
+            .device_authorization_endpoint
+            .map(|u| {
+                checked(
+                    "device_authorization_endpoint",
+                    "device_authorization_url",
+                    u,
+                )
+            })
+            .transpose()?,
     })
 }
 
@@ -166,6 +178,9 @@ pub fn apply(provider: &mut Provider, found: DiscoveredEndpoints) {
     provider.token_url.get_or_insert(found.token_endpoint);
     if provider.userinfo_url.is_none() {
         provider.userinfo_url = found.userinfo_endpoint;
+    }
+    if provider.device_authorization_url.is_none() {
+        provider.device_authorization_url = found.device_authorization_endpoint;
     }
     if provider.revoke_url.is_none() {
         if let Some(revoke) = found.revocation_endpoint {
@@ -346,6 +361,7 @@ mod tests {
                 token_endpoint: "https://corp.example/token".into(),
                 revocation_endpoint: Some("https://corp.example/revoke".into()),
                 userinfo_endpoint: None,
+                device_authorization_endpoint: None,
             },
         );
         assert_eq!(

@@ -199,6 +199,10 @@ pub enum Grant {
         redirect_uri: String,
     },
     Refresh(RefreshToken),
+    /// RFC 8628: the device code the person is approving elsewhere.
+    DeviceCode {
+        device_code: crate::core::secret::DeviceCode,
+    },
     /// Zoom Server-to-Server.
     AccountCredentials {
         account_id: String,
@@ -281,6 +285,13 @@ pub fn token_request(
                 params.push(("code_verifier".into(), verifier.secret().to_owned()));
             }
         }
+        Grant::DeviceCode { device_code } => {
+            params.push((
+                "grant_type".into(),
+                "urn:ietf:params:oauth:grant-type:device_code".into(),
+            ));
+            params.push(("device_code".into(), device_code.secret().to_owned()));
+        }
         Grant::Refresh(token) => {
             params.push(("grant_type".into(), "refresh_token".into()));
             params.push(("refresh_token".into(), token.secret().to_owned()));
@@ -350,6 +361,26 @@ impl PreparedRequest {
             Body::Json(_) => true,
         }
     }
+}
+
+/// The device authorization request (RFC 8628 section 3.1): the client and
+/// the scopes, authenticated like the token endpoint.
+pub fn device_authorization_request(
+    provider: &Provider,
+    env: &Env,
+    creds: &Credentials,
+) -> Option<PreparedRequest> {
+    let template = provider.device_authorization_url.as_deref()?;
+    let client_id = creds.client_id().unwrap_or_default();
+    let url = endpoint(provider, template, env, Some(client_id));
+    let mut request = PreparedRequest::new(reqwest::Method::POST, url, provider);
+    let mut params = Vec::new();
+    if !provider.scopes.is_empty() {
+        params.push(("scope".to_owned(), provider.scopes.join(" ")));
+    }
+    authenticate_client(provider, creds, &mut request, &mut params);
+    request.body = Body::Form(params);
+    Some(request)
 }
 
 /// The revocation request, or `None` when the service has no way to revoke.

@@ -170,6 +170,9 @@ pub struct Provider {
     pub console_url: Option<String>,
     pub authorize_url: Option<String>,
     pub token_url: Option<String>,
+    /// RFC 8628 device authorization, for `connect --device` (sign-in on
+    /// another device with a code); `None` where the service has none.
+    pub device_authorization_url: Option<String>,
     /// May contain `{client_id}` (GitHub) and the provider's placeholders.
     pub revoke_url: Option<String>,
     pub revoke_style: RevokeStyle,
@@ -247,6 +250,7 @@ impl Provider {
             console_url: None,
             authorize_url: None,
             token_url: None,
+            device_authorization_url: None,
             revoke_url: None,
             revoke_style: RevokeStyle::None,
             userinfo_url: None,

@@ -57,6 +57,11 @@ secret_type!(
     /// An API key or personal access token taken from the environment.
     ApiKey
 );
+secret_type!(
+    /// An RFC 8628 device code: whoever holds it can collect the tokens once
+    /// the person approves.
+    DeviceCode
+);
 
 /// An authorization code. Single use: not `Clone`, consumed by the exchange.
 pub struct AuthorizationCode(String);

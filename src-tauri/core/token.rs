@@ -21,6 +21,8 @@ pub enum Method {
     Refreshed,
     /// The person signed in through their browser (Authorization Code + PKCE).
     OauthPkce,
+    /// The person signed in on another device with a code (RFC 8628).
+    DeviceCode,
     /// A grant without a person: Zoom Server-to-Server or `client_credentials`.
     ClientCredentials,
     /// An API key or personal token from the environment.
@@ -33,6 +35,7 @@ impl Method {
             Method::SavedToken => "saved_token",
             Method::Refreshed => "refreshed",
             Method::OauthPkce => "oauth_pkce",
+            Method::DeviceCode => "device_code",
             Method::ClientCredentials => "client_credentials",
             Method::ApiKey => "api_key",
         }

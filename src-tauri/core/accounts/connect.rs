@@ -106,7 +106,7 @@ impl Accounts {
     }
 
     /// The account's identity; a failure here never fails the connect.
-    async fn who_am_i(
+    pub(super) async fn who_am_i(
         &self,
         provider: &Provider,
         token: &AccessToken,

@@ -107,6 +107,11 @@ impl Family {
         matches!(self, Family::GitHub | Family::Dropbox)
     }
 
+    /// GitHub, Google and Microsoft offer sign-in with a code (RFC 8628).
+    pub fn has_device_flow(self) -> bool {
+        matches!(self, Family::GitHub | Family::Google | Family::Microsoft)
+    }
+
     pub(super) fn userinfo_path(self) -> Option<&'static str> {
         match self {
             Family::Google => Some("/userinfo"),

@@ -19,6 +19,7 @@
 //!   (the person comes in the token response)
 //! - GET /.well-known/openid-configuration: a discovery document for this server
 
+mod device;
 mod family;
 mod http;
 mod revoke;
@@ -26,6 +27,7 @@ mod state;
 mod token;
 mod wire;
 
+pub use device::DeviceOutcome;
 pub use family::{Consent, Family};
 pub use http::{Canned, Recorded};
 pub use wire::Account;
@@ -87,6 +89,7 @@ impl FakeProvider {
             token_failure: None,
             lose_token_responses: 0,
             revoke_fails: false,
+            device: Default::default(),
             revoke_client_auth: false,
             account: Account::default_for(family),
             codes: Vec::new(),
@@ -166,6 +169,13 @@ impl FakeProvider {
         }
         if let Some(userinfo) = self.userinfo_url() {
             toml.push_str(&format!("userinfo_url = \"{userinfo}\"\n"));
+        }
+        // Always pointed here, so no test can reach the real device endpoint.
+        if self.family.has_device_flow() {
+            toml.push_str(&format!(
+                "device_authorization_url = \"{}\"\n",
+                self.url("/device/code")
+            ));
         }
         toml
     }
@@ -253,6 +263,25 @@ impl FakeProvider {
 
     pub fn set_token_failure(&self, failure: Option<Canned>) {
         self.lock().token_failure = failure;
+    }
+
+    /// How the device flow goes: interval and lifetime (seconds) of the codes,
+    /// and what the person does.
+    pub fn set_device(&self, interval: u64, expires_in: u64, outcome: DeviceOutcome) {
+        let mut state = self.lock();
+        state.device.interval = interval;
+        state.device.expires_in = expires_in;
+        state.device.outcome = outcome;
+    }
+
+    /// Answer slow_down to the next `n` polls, whatever their pace.
+    pub fn device_slow_downs(&self, n: usize) {
+        self.lock().device.slow_downs = n;
+    }
+
+    /// The time between the polls for the newest device code.
+    pub fn device_poll_gaps(&self) -> Vec<Duration> {
+        self.lock().device_poll_gaps()
     }
 
     /// Make every revoke endpoint answer 500.

@@ -53,6 +53,7 @@ pub(super) struct State {
     /// How many token requests still get no answer at all (after being processed).
     pub(super) lose_token_responses: usize,
     pub(super) revoke_fails: bool,
+    pub(super) device: super::device::DeviceState,
     /// The Google-family /revoke wants client authentication (RFC 7009 §2.1).
     pub(super) revoke_client_auth: bool,
     pub(super) account: Account,
@@ -143,6 +144,7 @@ impl State {
         match (r.method.as_str(), r.path.as_str()) {
             ("GET", "/authorize") => self.authorize(r),
             ("POST", "/token") => self.token(r),
+            ("POST", "/device/code") if family.has_device_flow() => self.device_authorization(r),
             ("GET", "/.well-known/openid-configuration") => {
                 // An OpenID provider's discovery document; the issuer is this server.
                 let base = format!("http://{}", r.header("host").unwrap_or("127.0.0.1"));

@@ -49,6 +49,9 @@ impl State {
         match grant_type.as_str() {
             "authorization_code" => self.authorization_code(r, &body),
             "refresh_token" => self.refresh_token(r, &body),
+            "urn:ietf:params:oauth:grant-type:device_code" if family.has_device_flow() => {
+                self.device_poll(r, &body)
+            }
             "client_credentials" => {
                 if let Err(e) = self.check_client(r, &body, false) {
                     return fail(e);
@@ -83,7 +86,7 @@ impl State {
 
     /// Client authentication as each family wants it. `pkce_grant`: the grant was
     /// bound to a code_challenge (Dropbox then needs no secret).
-    fn check_client(
+    pub(super) fn check_client(
         &self,
         r: &Recorded,
         body: &BTreeMap<String, String>,
