@@ -8,11 +8,14 @@ set -euo pipefail
 
 # Build: WebKitGTK 4.1 pulls GTK 3 and libsoup 3. Window tests: Xvfb, xdpyinfo,
 # ImageMagick, WebKitWebDriver. Keyring tests: a session bus, gnome-keyring,
-# secret-tool. procps: pgrep/ps for the scripts.
+# secret-tool. procps: pgrep/ps for the scripts. Package test (tests/package.rs):
+# desktop-file-validate, appstreamcli, and rpm to read the .rpm (Tauri's bundler
+# writes both packages itself and needs none of them).
 packages=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libdbus-1-dev
   xvfb x11-utils imagemagick webkit2gtk-driver
   dbus gnome-keyring libsecret-tools procps
+  desktop-file-utils appstream rpm
   "$@"
 )
 
@@ -27,6 +30,7 @@ This script installs packages on Debian or Ubuntu only. On this system, install 
   a C toolchain and pkg-config; WebKitGTK 4.1, OpenSSL and D-Bus development files;
   Xvfb, xdpyinfo, ImageMagick and WebKitWebDriver (for the window tests);
   a D-Bus session daemon, gnome-keyring and secret-tool (libsecret) (for the keyring tests);
+  desktop-file-validate, appstreamcli and rpm (for the package test);
   then: cargo install tauri-driver --version '^2' --locked
 MSG
   exit 1

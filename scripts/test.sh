@@ -53,6 +53,24 @@ start_phase "cargo build --bins --examples"
 cargo build --bins --examples
 end_phase
 
+# The .deb and .rpm (a release build, then Tauri's bundler), which
+# tests/package.rs installs and removes. A developer's own selection skips it
+# unless it names the package test (`bash scripts/test.sh --test package`).
+run_package_phase=1
+if [ "$#" -gt 0 ]; then
+  run_package_phase=0
+  for arg in "$@"; do
+    case "$arg" in *package*) run_package_phase=1 ;; esac
+  done
+fi
+if [ "$run_package_phase" -eq 1 ]; then
+  # Built with test presets baked in, as a distribution would: tests/package.rs
+  # checks the installed Google card is ready with no file in /etc.
+  start_phase "package (scripts/package.sh: .deb + .rpm)"
+  AUTHDECK_PRESETS="$PWD/tests/fixtures/presets.toml" bash scripts/package.sh </dev/null
+  end_phase
+fi
+
 start_phase "cargo test (private D-Bus + gnome-keyring + Xvfb)"
 if [ "$#" -gt 0 ]; then
   # A developer's own selection, e.g. `--test window -- stored_token`.
