@@ -230,6 +230,22 @@ impl Accounts {
         Ok(provider)
     }
 
+    /// Sends a request to `provider` through the transport; not reaching it is
+    /// a network error that names the service.
+    pub(super) async fn send_to(
+        &self,
+        provider: &Provider,
+        request: flow::PreparedRequest,
+    ) -> Result<flow::Answer, Error> {
+        self.transport
+            .send(request)
+            .await
+            .map_err(|source| Error::Network {
+                name: provider.name.clone(),
+                source,
+            })
+    }
+
     pub async fn credentials(&self, provider: &Provider) -> Result<Credentials, Error> {
         let saved = self.store.load_client(&provider.id).await?;
         Ok(Credentials::resolve(provider, &saved, &self.env))

@@ -284,13 +284,9 @@ impl Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::provider::builtin_providers;
 
     fn provider(id: &str) -> Provider {
-        builtin_providers()
-            .into_iter()
-            .find(|p| p.id == id)
-            .unwrap()
+        crate::core::provider::builtin(id)
     }
 
     #[test]

@@ -484,10 +484,7 @@ mod tests {
     use crate::core::secret::{ClientSecret, RefreshToken};
 
     fn provider(id: &str) -> Provider {
-        builtin_providers()
-            .into_iter()
-            .find(|p| p.id == id)
-            .unwrap()
+        crate::core::provider::builtin(id)
     }
 
     fn creds(secret: Option<&str>) -> Credentials {

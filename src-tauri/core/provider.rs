@@ -362,6 +362,15 @@ pub fn builtin_providers() -> Vec<Provider> {
     builtin::all()
 }
 
+/// One built-in by id, for unit tests.
+#[cfg(test)]
+pub(crate) fn builtin(id: &str) -> Provider {
+    builtin::all()
+        .into_iter()
+        .find(|p| p.id == id)
+        .unwrap_or_else(|| panic!("no built-in {id}"))
+}
+
 pub(crate) fn revoke_note_for(name: &str, can_revoke: bool) -> String {
     let name = if name.is_empty() {
         "This service"

@@ -142,13 +142,9 @@ fn is_guid(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::provider::builtin_providers;
 
     fn provider(id: &str) -> Provider {
-        builtin_providers()
-            .into_iter()
-            .find(|p| p.id == id)
-            .expect("built-in")
+        crate::core::provider::builtin(id)
     }
 
     /// Each service: a good client ID, a bad one, and its secret in the ID field.

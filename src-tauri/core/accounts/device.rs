@@ -63,14 +63,7 @@ impl Accounts {
                 provider.name, provider.id
             )));
         };
-        let answer = self
-            .transport
-            .send(request)
-            .await
-            .map_err(|source| Error::Network {
-                name: provider.name.clone(),
-                source,
-            })?;
+        let answer = self.send_to(&provider, request).await?;
         let (code, device_code) = parse_device_answer(&provider, &answer)?;
         show(&code);
         let started = Instant::now();
@@ -96,14 +89,7 @@ impl Accounts {
                 },
             )
             .map_err(Error::Config)?;
-            let answer = self
-                .transport
-                .send(request)
-                .await
-                .map_err(|source| Error::Network {
-                    name: provider.name.clone(),
-                    source,
-                })?;
+            let answer = self.send_to(&provider, request).await?;
             let parsed =
                 token_response::parse(answer.status, answer.content_type.as_deref(), &answer.body);
             match parsed {

@@ -101,14 +101,7 @@ impl Accounts {
                 .map_err(Error::Config)?;
         // Sent once: if the answer is lost, the next call re-reads the store
         // under the lock instead of replaying a possibly rotated refresh token.
-        let answer = self
-            .transport
-            .send(request)
-            .await
-            .map_err(|source| Error::Network {
-                name: provider.name.clone(),
-                source,
-            })?;
+        let answer = self.send_to(provider, request).await?;
         rate_limited(provider, &answer)?;
         let response = match token_response::parse(
             answer.status,
@@ -182,14 +175,7 @@ impl Accounts {
         provider: &Provider,
         request: flow::PreparedRequest,
     ) -> Result<TokenResponse, Error> {
-        let answer = self
-            .transport
-            .send(request)
-            .await
-            .map_err(|source| Error::Network {
-                name: provider.name.clone(),
-                source,
-            })?;
+        let answer = self.send_to(provider, request).await?;
         rate_limited(provider, &answer)?;
         token_response::parse(answer.status, answer.content_type.as_deref(), &answer.body).map_err(
             |source| Error::Token {
