@@ -285,7 +285,8 @@ fn refused_refresh_token_marks_needs_reconnect_and_keeps_the_record() {
         r#"{"error":"invalid_grant","error_description":"AADSTS70008: expired"}"#,
     )));
     let out = s.run(&["token", "microsoft"]);
-    out.assert_code(1);
+    // 4: the person must sign in again (not a broken network).
+    out.assert_code(4);
     assert!(out.stderr.contains("sign in again"), "{}", out.describe());
     assert!(out.stdout.is_empty());
     let record = s.record().expect("record kept, not silently deleted");
@@ -293,7 +294,7 @@ fn refused_refresh_token_marks_needs_reconnect_and_keeps_the_record() {
     assert_eq!(s.status()["state"], "needs_reconnect");
     // No second refresh attempt with a dead token.
     let again = s.run(&["token", "microsoft"]);
-    again.assert_code(1);
+    again.assert_code(4);
     assert_eq!(s.fake.token_requests().len(), 1);
 }
 
@@ -378,7 +379,7 @@ fn nothing_configured_lists_what_to_set_for_each_method() {
     require_test_session();
     let test = TestEnv::new("nothing");
     let out = authdeck(&["token", "notion"]).envs(test.app_env()).run();
-    out.assert_code(1);
+    out.assert_code(4);
     for needle in [
         "NOTION_CLIENT_ID",
         "NOTION_CLIENT_SECRET",

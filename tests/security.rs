@@ -282,7 +282,7 @@ fn lost_refresh_response_is_not_replayed_and_ends_honestly() {
     );
     assert_eq!(s.record().as_ref(), Some(&before));
     let next = s.run(&["token", "zoom"]);
-    next.assert_code(1);
+    next.assert_code(4);
     assert!(next.stderr.contains("sign in again"), "{}", next.describe());
     let record = s.record().expect("kept, marked");
     assert!(record["needs_reconnect"].is_string());
