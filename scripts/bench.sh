@@ -77,8 +77,9 @@ echo "google-auth-oauthlib $oauthlib_version" >&2
 end_phase
 
 # ----- builds ----------------------------------------------------------------------
-start_phase "cargo build --release --features custom-protocol (Authdeck)"
-cargo build --release --features custom-protocol
+start_phase "cargo build --release (the authdeck-app window with custom-protocol, and the authdeck CLI)"
+cargo build --release -p authdeck-app --features custom-protocol
+cargo build --release -p authdeck
 end_phase
 
 start_phase "cargo build --release (scripted-browser, fake-provider, bench-token examples)"
@@ -110,7 +111,8 @@ rm -f "$out"/*.ppm "$out"/*.png
 bash scripts/private-bus.sh bash scripts/session.sh \
   bash -c 'exec "$@" --scratch "$AUTHDECK_SESSION_SCRATCH"' runner \
   target/bench/runner-target/release/authdeck-bench \
-  --app "$PWD/target/release/authdeck" \
+  --app "$PWD/target/release/authdeck-app" \
+  --cli "$PWD/target/release/authdeck" \
   --baseline "$PWD/target/release/authdeck-bench-hello" \
   --browser "$PWD/target/release/examples/scripted-browser" \
   --browser-launcher "$PWD/scripts/bench/browser.sh" \

@@ -49,6 +49,9 @@ rm -f "$bundle_dir"/deb/*.deb "$bundle_dir"/rpm/*.rpm
 # turns on tauri/custom-protocol itself, so the UI is embedded, not a dev server.
 # --ci: no prompts and no spinner (an empty CI variable, as scripts/test.sh
 # exports it, is not enough for the CLI).
+# The command-line tool first: the packages ship it as /usr/bin/authdeck
+# (tauri.conf.json > bundle > linux > files), beside the window app.
+cargo build --release -p authdeck
 cargo tauri build --ci --bundles deb,rpm
 
 shopt -s nullglob

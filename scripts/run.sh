@@ -12,5 +12,5 @@ if [ "$#" -eq 0 ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; the
   exit 1
 fi
 
-cargo build
+cargo build --workspace --bins
 exec target/debug/authdeck "$@"

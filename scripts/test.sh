@@ -38,19 +38,19 @@ start_phase "install dependencies"
 bash scripts/install-deps.sh
 end_phase
 
-start_phase "cargo fmt --check"
-cargo fmt --check
+start_phase "cargo fmt --all --check"
+cargo fmt --all --check
 end_phase
 
-start_phase "cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets -- -D warnings
+start_phase "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
 end_phase
 
 # The app binary the CLI and window tests launch, and the scripted browser
 # (an example) they point BROWSER at. `cargo test --all-targets` builds examples
 # only as test harnesses, so the browser binary must be built here.
-start_phase "cargo build --bins --examples"
-cargo build --bins --examples
+start_phase "cargo build --workspace --bins --examples"
+cargo build --workspace --bins --examples
 end_phase
 
 # The .deb and .rpm (a release build, then Tauri's bundler), which
@@ -77,6 +77,6 @@ if [ "$#" -gt 0 ]; then
   bash scripts/private-bus.sh bash scripts/session.sh cargo test "$@" </dev/null
 else
   # Two threads: on 2 cores each window test runs an app plus WebKit; more only slows them.
-  bash scripts/private-bus.sh bash scripts/session.sh cargo test --all-targets -- --test-threads=2 </dev/null
+  bash scripts/private-bus.sh bash scripts/session.sh cargo test --workspace --all-targets -- --test-threads=2 </dev/null
 fi
 end_phase

@@ -1,6 +1,6 @@
-// No console window on Windows release builds; the CLI still works from a terminal.
+// No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    std::process::exit(authdeck::cli::main());
+    authdeck_app::run();
 }

@@ -5,12 +5,12 @@
 
 mod support;
 
-use authdeck::core::accounts::Accounts;
-use authdeck::core::catalog::Catalog;
-use authdeck::core::credentials::Env;
-use authdeck::core::store::Store;
-use authdeck::core::token::unix_now;
-use authdeck::core::transport::HttpTransport;
+use authdeck_core::accounts::Accounts;
+use authdeck_core::catalog::Catalog;
+use authdeck_core::credentials::Env;
+use authdeck_core::store::Store;
+use authdeck_core::token::unix_now;
+use authdeck_core::transport::HttpTransport;
 use std::sync::Arc;
 use std::time::Duration;
 use support::fake_provider::{FakeProvider, Family};

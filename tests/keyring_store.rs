@@ -3,9 +3,9 @@
 
 mod support;
 
-use authdeck::core::secret::{AccessToken, RefreshToken};
-use authdeck::core::store::{SavedClient, Store};
-use authdeck::core::token::{unix_now, Method, TokenSet};
+use authdeck_core::secret::{AccessToken, RefreshToken};
+use authdeck_core::store::{SavedClient, Store};
+use authdeck_core::token::{unix_now, Method, TokenSet};
 use support::cli::authdeck;
 use support::{require_test_session, secret_tool, TestEnv};
 
@@ -107,7 +107,7 @@ fn missing_record_is_none_and_client_credentials_round_trip() {
 
     let client = SavedClient {
         client_id: Some("cid.apps".into()),
-        client_secret: Some(authdeck::core::secret::ClientSecret::new("csecret")),
+        client_secret: Some(authdeck_core::secret::ClientSecret::new("csecret")),
         account_id: None,
     };
     rt.block_on(store.save_client("google", &client)).unwrap();

@@ -4,7 +4,7 @@
 
 mod support;
 
-use authdeck::core::store::{Store, StoreError};
+use authdeck_core::store::{Store, StoreError};
 use support::cli::authdeck;
 use support::private_keyring::PrivateBus;
 use support::{require_test_session, secret_tool, TempDir, TestEnv};
@@ -113,14 +113,14 @@ fn unreachable_secret_service_gives_typed_errors_and_writes_nothing() {
     assert!(written.is_empty(), "config dir gained files: {written:?}");
 }
 
-fn sample() -> authdeck::core::token::TokenSet {
-    authdeck::core::token::TokenSet {
-        access_token: authdeck::core::secret::AccessToken::new("never-written"),
+fn sample() -> authdeck_core::token::TokenSet {
+    authdeck_core::token::TokenSet {
+        access_token: authdeck_core::secret::AccessToken::new("never-written"),
         refresh_token: None,
         token_type: "bearer".into(),
         expires_at: None,
         scopes: vec![],
-        method: authdeck::core::token::Method::ApiKey,
+        method: authdeck_core::token::Method::ApiKey,
         account: None,
         obtained_at: 0,
         refreshed_at: None,

@@ -19,7 +19,10 @@ use support::{require_test_session, secret_tool, unique_keyring_service, TempDir
 
 /// `Package:` in the control file: Tauri's bundler kebab-cases productName.
 const PACKAGE: &str = "authdeck";
+/// The command-line tool (src-tauri/cli), which the package ships beside the window.
 const BINARY: &str = "/usr/bin/authdeck";
+/// The window app; `authdeck` with no command starts it.
+const APP_BINARY: &str = "/usr/bin/authdeck-app";
 /// Tauri's bundler names the desktop file after productName; the metainfo's
 /// `<launchable type="desktop-id">` names the same file.
 const DESKTOP_FILE: &str = "/usr/share/applications/Authdeck.desktop";
@@ -99,7 +102,12 @@ async fn deb_installs_runs_validates_and_removes_without_a_trace() {
         .filter(|p| !p.ends_with('/'))
         .map(String::as_str)
         .collect();
-    let mut expected: Vec<String> = vec![BINARY.into(), DESKTOP_FILE.into(), METAINFO.into()];
+    let mut expected: Vec<String> = vec![
+        BINARY.into(),
+        APP_BINARY.into(),
+        DESKTOP_FILE.into(),
+        METAINFO.into(),
+    ];
     expected.extend(ICON_SIZES.iter().map(|&n| icon_path(n)));
     for path in &expected {
         assert!(
@@ -202,7 +210,7 @@ async fn deb_installs_runs_validates_and_removes_without_a_trace() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    let catalog = authdeck::core::provider::builtin_providers();
+    let catalog = authdeck_core::provider::builtin_providers();
     let catalog_ids: Vec<&str> = catalog.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(
         listed_ids, catalog_ids,
@@ -257,15 +265,15 @@ async fn deb_installs_runs_validates_and_removes_without_a_trace() {
     assert_eq!(desktop_key("Type"), "Application");
     assert_eq!(desktop_key("Name"), "Authdeck");
     assert_eq!(desktop_key("Terminal"), "false");
-    // No arguments: `authdeck` alone opens the window, and PATH finds /usr/bin.
+    // The window app itself, found on PATH in /usr/bin.
     assert_eq!(
         desktop_key("Exec"),
-        "authdeck",
+        "authdeck-app",
         "the entry must open the window"
     );
     assert_eq!(
         desktop_key("Icon"),
-        "authdeck",
+        "authdeck-app",
         "the icon's name in hicolor"
     );
 
@@ -327,7 +335,7 @@ async fn deb_installs_runs_validates_and_removes_without_a_trace() {
         std::thread::sleep(Duration::from_secs(2));
         assert!(
             app.running(),
-            "{BINARY} exited after opening its window\n{}",
+            "{APP_BINARY} exited after opening its window\n{}",
             app.log()
         );
         let class = run("xprop", &["-id", &window, "WM_CLASS"]).assert_success("xprop WM_CLASS");
@@ -407,7 +415,7 @@ async fn deb_installs_runs_validates_and_removes_without_a_trace() {
 
 /// `<target>/release/bundle/<kind>/` holds exactly one package of that kind.
 fn built_package(kind: &str) -> PathBuf {
-    let binary = Path::new(env!("CARGO_BIN_EXE_authdeck"));
+    let binary = Path::new(env!("CARGO_BIN_EXE_authdeck-app"));
     let target = binary
         .parent()
         .and_then(Path::parent)
@@ -484,7 +492,7 @@ fn deb_contents(deb: &Path) -> Vec<String> {
 }
 
 fn icon_path(size: u32) -> String {
-    format!("/usr/share/icons/hicolor/{size}x{size}/apps/authdeck.png")
+    format!("/usr/share/icons/hicolor/{size}x{size}/apps/authdeck-app.png")
 }
 
 /// `48x48`, `256x256`, `scalable`: what the icon theme spec looks in.
@@ -539,7 +547,12 @@ fn check_rpm(rpm: &Path) {
     );
     assert_eq!(name, format!("{PACKAGE} {}", env!("CARGO_PKG_VERSION")));
     let files = query(&["-l"], "rpm -qlp");
-    let mut expected: Vec<String> = vec![BINARY.into(), DESKTOP_FILE.into(), METAINFO.into()];
+    let mut expected: Vec<String> = vec![
+        BINARY.into(),
+        APP_BINARY.into(),
+        DESKTOP_FILE.into(),
+        METAINFO.into(),
+    ];
     expected.extend(ICON_SIZES.iter().map(|&n| icon_path(n)));
     for path in &expected {
         assert!(
@@ -754,7 +767,7 @@ impl App {
     fn start(log: &Path, app_env: &[(&str, String)]) -> App {
         let out = std::fs::File::create(log).expect("the app's log file");
         let err = out.try_clone().expect("the app's log file");
-        let mut command = Command::new(BINARY);
+        let mut command = Command::new(APP_BINARY);
         support::cli::scrub_env(&mut command);
         command
             .envs(app_env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -764,7 +777,7 @@ impl App {
             .process_group(0);
         let child = command
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {BINARY}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot start {APP_BINARY}: {e}"));
         App {
             child,
             log: log.to_path_buf(),
@@ -823,7 +836,7 @@ fn wait_for_window(app: &mut App, timeout: Duration) -> String {
         }
         assert!(
             app.running(),
-            "{BINARY} exited before it showed a window\n{}",
+            "{APP_BINARY} exited before it showed a window\n{}",
             app.log()
         );
         assert!(
@@ -914,7 +927,7 @@ impl WebDriver {
         }
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "wry",
-            "tauri:options": {"application": BINARY}
+            "tauri:options": {"application": APP_BINARY}
         }}});
         let value = driver.command("POST", "/session", Some(capabilities)).await;
         match value["sessionId"].as_str() {
@@ -951,7 +964,7 @@ impl WebDriver {
     /// The cards' `data-service` and `data-state`, in page order, once there are
     /// as many as the catalog has and none is still loading.
     async fn wait_for_cards(&self, timeout: Duration) -> Vec<(String, String)> {
-        let expected = authdeck::core::provider::builtin_providers().len();
+        let expected = authdeck_core::provider::builtin_providers().len();
         let session = self.session.clone().unwrap_or_default();
         let script = "return [...document.querySelectorAll('[data-service]')]\
                       .map(c => [c.dataset.service || '', c.dataset.state || '']);";

@@ -1,16 +1,16 @@
 //! `Debug` (and `Display`, where a type has one) of every type that holds a
 //! secret prints it redacted: a secret can only leave through `.secret()`.
 
-use authdeck::core::accounts::Served;
-use authdeck::core::credentials::{Credentials, Source};
-use authdeck::core::flow::{token_request, Grant};
-use authdeck::core::loopback::{Callback, Expected};
-use authdeck::core::pkce::PkceVerifier;
-use authdeck::core::provider::builtin_providers;
-use authdeck::core::secret::{AccessToken, ApiKey, AuthorizationCode, ClientSecret, RefreshToken};
-use authdeck::core::store::SavedClient;
-use authdeck::core::token::{Method, TokenSet};
-use authdeck::core::token_response;
+use authdeck_core::accounts::Served;
+use authdeck_core::credentials::{Credentials, Source};
+use authdeck_core::flow::{token_request, Grant};
+use authdeck_core::loopback::{Callback, Expected};
+use authdeck_core::pkce::PkceVerifier;
+use authdeck_core::provider::builtin_providers;
+use authdeck_core::secret::{AccessToken, ApiKey, AuthorizationCode, ClientSecret, RefreshToken};
+use authdeck_core::store::SavedClient;
+use authdeck_core::token::{Method, TokenSet};
+use authdeck_core::token_response;
 
 const MARK: &str = "SECRET-MARKER-7f3a";
 
@@ -58,10 +58,10 @@ fn every_type_holding_a_secret_is_redacted_in_debug_and_display() {
     };
     assert_redacted("Served", format!("{served:?}"));
 
-    let device = authdeck::core::secret::DeviceCode::new(MARK);
+    let device = authdeck_core::secret::DeviceCode::new(MARK);
     assert_redacted("DeviceCode", format!("{device:?} {device}"));
 
-    let env = authdeck::core::credentials::Env::from_pairs([("GITHUB_TOKEN", MARK)]);
+    let env = authdeck_core::credentials::Env::from_pairs([("GITHUB_TOKEN", MARK)]);
     assert_redacted("Env", format!("{env:?}"));
 
     let body =
@@ -90,7 +90,7 @@ fn every_type_holding_a_secret_is_redacted_in_debug_and_display() {
         .unwrap();
     let request = token_request(
         &github,
-        &authdeck::core::credentials::Env::default(),
+        &authdeck_core::credentials::Env::default(),
         &creds,
         Grant::Refresh(RefreshToken::new(MARK)),
     )

@@ -44,7 +44,7 @@ async fn window_shows_exactly_the_six_catalog_cards() {
     let ids: Vec<&str> = cards.iter().map(|(id, _, _)| id.as_str()).collect();
     assert_eq!(ids, CATALOG_ORDER, "cards in the page: {cards:?}");
 
-    let catalog = authdeck::core::provider::builtin_providers();
+    let catalog = authdeck_core::provider::builtin_providers();
     let catalog_ids: Vec<&str> = catalog.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, catalog_ids, "the page must follow the Rust catalog");
     for (provider, (id, _, text)) in catalog.iter().zip(&cards) {

@@ -22,13 +22,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use authdeck::core::accounts::Accounts;
-use authdeck::core::catalog::Catalog;
-use authdeck::core::credentials::Env;
-use authdeck::core::secret::{AccessToken, RefreshToken};
-use authdeck::core::store::Store;
-use authdeck::core::token::{unix_now, Method, TokenSet};
-use authdeck::core::transport::HttpTransport;
+use authdeck_core::accounts::Accounts;
+use authdeck_core::catalog::Catalog;
+use authdeck_core::credentials::Env;
+use authdeck_core::secret::{AccessToken, RefreshToken};
+use authdeck_core::store::Store;
+use authdeck_core::token::{unix_now, Method, TokenSet};
+use authdeck_core::transport::HttpTransport;
 use fake_provider::{FakeProvider, Family};
 
 const SERVICE_ID: &str = "google";

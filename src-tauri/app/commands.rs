@@ -3,9 +3,9 @@
 
 use super::views::{AppStatusView, IpcError, KeyringView, LogoutView, ServiceView, SetupInfo};
 use super::{AppState, Notice};
-use crate::core::accounts::{ConnectEvent, ConnectOptions, State};
-use crate::core::credentials::Credentials;
-use crate::core::token::unix_now;
+use authdeck_core::accounts::{ConnectEvent, ConnectOptions, State};
+use authdeck_core::credentials::Credentials;
+use authdeck_core::token::unix_now;
 use std::collections::HashMap;
 use tauri::{AppHandle, Emitter, Manager, State as Tauri};
 
@@ -41,9 +41,9 @@ fn apply_notice(view: &mut ServiceView, notice: Option<Notice>) {
 }
 
 /// Keyring trouble is explained once, in the banner; each card just points there.
-fn card_message(error: &crate::core::error::Error) -> String {
+fn card_message(error: &authdeck_core::error::Error) -> String {
     match error {
-        crate::core::error::Error::Keyring(_) => {
+        authdeck_core::error::Error::Keyring(_) => {
             "Authdeck cannot read this sign-in until your keyring is available (see the message at the top).".to_owned()
         }
         other => other.to_string(),
@@ -170,7 +170,7 @@ pub async fn logout(
     let view = service_view(&state, &service).await?;
     emit_view(&app, &view);
     Ok(LogoutView {
-        revoked: outcome.revocation == crate::core::accounts::Revocation::Revoked,
+        revoked: outcome.revocation == authdeck_core::accounts::Revocation::Revoked,
         message: outcome.message,
         view,
     })
@@ -212,8 +212,8 @@ pub async fn check_setup_value(
     value: String,
 ) -> Result<Option<String>> {
     let provider = state.accounts.provider(&service)?;
-    Ok(crate::core::setup::Field::from_key(&key)
-        .and_then(|field| crate::core::setup::check(provider, field, &value)))
+    Ok(authdeck_core::setup::Field::from_key(&key)
+        .and_then(|field| authdeck_core::setup::check(provider, field, &value)))
 }
 
 #[tauri::command]

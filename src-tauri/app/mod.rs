@@ -7,8 +7,8 @@ mod refresher;
 pub mod views;
 mod window_size;
 
-use crate::core::accounts::{Accounts, DEFAULT_CONNECT_TIMEOUT};
-use crate::core::error::Error;
+use authdeck_core::accounts::{Accounts, DEFAULT_CONNECT_TIMEOUT};
+use authdeck_core::error::Error;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -54,7 +54,7 @@ impl AppState {
 
 /// Opens the dashboard. Exits with a one-line explanation where no window can open.
 pub fn run() {
-    crate::cli::init_logging();
+    authdeck_core::logging::init();
     if let Some(why) = no_display_reason() {
         eprintln!("{why}");
         std::process::exit(1);
@@ -72,7 +72,7 @@ pub fn run() {
         .filter(|s| (1..=3600).contains(s))
         .map(Duration::from_secs)
         .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
-    let config_dir = crate::core::paths::config_dir();
+    let config_dir = authdeck_core::paths::config_dir();
     let state = AppState {
         accounts,
         connect_timeout,

@@ -4,7 +4,7 @@
 use super::commands::{emit_view, service_view};
 use super::views::KeyringView;
 use super::AppState;
-use crate::core::token::{unix_now, Method};
+use authdeck_core::token::{unix_now, Method};
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 

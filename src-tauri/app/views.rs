@@ -2,11 +2,11 @@
 //! provider's display data. Nothing here holds a token or a secret — the
 //! types these are built from carry none, and a test checks every payload.
 
-use crate::core::accounts::{State, Status};
-use crate::core::credentials::{Credentials, Source};
-use crate::core::error::Error;
-use crate::core::provider::{Origin, Provider, RevokeStyle};
-use crate::core::store::SavedClient;
+use authdeck_core::accounts::{State, Status};
+use authdeck_core::credentials::{Credentials, Source};
+use authdeck_core::error::Error;
+use authdeck_core::provider::{Origin, Provider, RevokeStyle};
+use authdeck_core::store::SavedClient;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]

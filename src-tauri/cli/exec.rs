@@ -10,10 +10,10 @@
 
 use std::collections::HashMap;
 
-use crate::core::accounts::Accounts;
-use crate::core::credentials::is_env_name;
-use crate::core::error::Error;
-use crate::core::token::unix_now;
+use authdeck_core::accounts::Accounts;
+use authdeck_core::credentials::is_env_name;
+use authdeck_core::error::Error;
+use authdeck_core::token::unix_now;
 
 pub async fn run(
     accounts: &Accounts,

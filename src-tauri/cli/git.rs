@@ -10,10 +10,10 @@
 
 use std::io::{Read, Write};
 
-use crate::core::accounts::Accounts;
-use crate::core::error::Error;
-use crate::core::provider::Provider;
-use crate::core::token::unix_now;
+use authdeck_core::accounts::Accounts;
+use authdeck_core::error::Error;
+use authdeck_core::provider::Provider;
+use authdeck_core::token::unix_now;
 
 /// git sends a few short lines; anything longer is not git.
 const MAX_INPUT: u64 = 64 * 1024;

@@ -12,19 +12,19 @@
 //! the new set is saved before it is returned, a failed save keeps the old set,
 //! and a refused refresh token marks the service "needs reconnect".
 
-use crate::core::catalog::Catalog;
-use crate::core::credentials::{Credentials, Env};
-use crate::core::discovery;
-use crate::core::error::Error;
-use crate::core::flow;
-use crate::core::lock::RefreshLocks;
-use crate::core::loopback::CancelHandle;
-use crate::core::provider::Provider;
-use crate::core::secret::AccessToken;
-use crate::core::store::{SavedClient, Store, StoreError};
-use crate::core::token::{unix_now, Method, TokenSet};
-use crate::core::token_response::TokenResponse;
-use crate::core::transport::{HttpTransport, Transport};
+use crate::catalog::Catalog;
+use crate::credentials::{Credentials, Env};
+use crate::discovery;
+use crate::error::Error;
+use crate::flow;
+use crate::lock::RefreshLocks;
+use crate::loopback::CancelHandle;
+use crate::provider::Provider;
+use crate::secret::AccessToken;
+use crate::store::{SavedClient, Store, StoreError};
+use crate::token::{unix_now, Method, TokenSet};
+use crate::token_response::TokenResponse;
+use crate::transport::{HttpTransport, Transport};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -124,7 +124,7 @@ impl Served {
     }
 
     /// An API key or personal token from the environment.
-    pub fn api_key(key: &crate::core::secret::ApiKey) -> Self {
+    pub fn api_key(key: &crate::secret::ApiKey) -> Self {
         Self {
             access_token: AccessToken::new(key.secret()),
             method: Method::ApiKey,
@@ -176,11 +176,10 @@ impl Accounts {
 
     /// The catalog from the config dir, the keyring named by the environment.
     pub fn from_environment() -> Result<Self, Error> {
-        let config_dir = crate::core::paths::config_dir();
-        let catalog = Catalog::load(&config_dir, &crate::core::paths::system_config_dir());
+        let config_dir = crate::paths::config_dir();
+        let catalog = Catalog::load(&config_dir, &crate::paths::system_config_dir());
         let env = Env::from_process();
-        let timeout =
-            crate::core::http::total_timeout_from(env.get("AUTHDECK_HTTP_TIMEOUT").as_deref());
+        let timeout = crate::http::total_timeout_from(env.get("AUTHDECK_HTTP_TIMEOUT").as_deref());
         let transport = Arc::new(HttpTransport::new(timeout));
         Self::new(catalog, Store::from_env(), transport, env, config_dir)
     }
@@ -367,7 +366,7 @@ impl Accounts {
     /// A valid access token for scripts: (a) saved, refreshed when due;
     /// (b) a grant without a person; (d) an API key. Never opens a browser.
     pub async fn token(&self, id: &str, now: u64) -> Result<Served, Error> {
-        self.token_valid_for(id, now, crate::core::token::REFRESH_MARGIN_SECS)
+        self.token_valid_for(id, now, crate::token::REFRESH_MARGIN_SECS)
             .await
     }
 
@@ -447,7 +446,7 @@ impl Accounts {
             client_secret,
             saved.client_secret.map(|s| s.secret().to_owned()),
         )
-        .map(crate::core::secret::ClientSecret::new);
+        .map(crate::secret::ClientSecret::new);
         self.store.save_client(id, &saved).await?;
         Ok(())
     }
@@ -511,10 +510,10 @@ pub fn method_label(method: Method, env_var: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::secret::RefreshToken;
+    use crate::secret::RefreshToken;
 
     fn response(json: &str) -> TokenResponse {
-        crate::core::token_response::parse(200, Some("application/json"), json.as_bytes()).unwrap()
+        crate::token_response::parse(200, Some("application/json"), json.as_bytes()).unwrap()
     }
 
     fn old() -> TokenSet {

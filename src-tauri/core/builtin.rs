@@ -16,7 +16,7 @@
 //! the authorize URL (Notion). They are listed again next to each service below
 //! so this file stays the one place that tells what each service does.
 
-use crate::core::provider::{
+use crate::provider::{
     BodyFormat, Placeholder, Provider, RedirectHost, RevokeStyle, TokenAuth, UserinfoStyle,
     ValueFormat,
 };
@@ -433,7 +433,7 @@ fn builtin(id: &str, name: &str) -> Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::provider::check_endpoint;
+    use crate::provider::check_endpoint;
 
     fn get(id: &str) -> Provider {
         all()

@@ -3,8 +3,8 @@
 //! service and key it concerns. Loading never fails: a bad table costs only
 //! its own service.
 
-use crate::core::provider::*;
-use crate::core::secret::ClientSecret;
+use crate::provider::*;
+use crate::secret::ClientSecret;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -444,7 +444,7 @@ mod config {
             "redirect_path" => {
                 let path = text(value)?;
                 // The listener's own rule, so a path the file accepts always binds.
-                if crate::core::loopback::CallbackPath::new(&path).is_err() || path.is_empty() {
+                if crate::loopback::CallbackPath::new(&path).is_err() || path.is_empty() {
                     return Err(
                         "must be a path like \"/callback\", without spaces, ?, # or %".into(),
                     );
@@ -553,7 +553,7 @@ mod config {
 
     fn env_name(value: &toml::Value) -> Result<String, String> {
         let name = text(value)?;
-        if !crate::core::credentials::is_env_name(&name) {
+        if !crate::credentials::is_env_name(&name) {
             return Err("must be an environment variable name, like \"GITLAB_CLIENT_ID\"".into());
         }
         Ok(name)

@@ -5,9 +5,9 @@
 //! then the config file (non-secret values only). The environment is a
 //! snapshot passed in, so the rules are tested without touching the process.
 
-use crate::core::provider::{Origin, Provider};
-use crate::core::secret::{ApiKey, ClientSecret};
-use crate::core::store::SavedClient;
+use crate::provider::{Origin, Provider};
+use crate::secret::{ApiKey, ClientSecret};
+use crate::store::SavedClient;
 use std::collections::HashMap;
 
 /// A snapshot of the environment variables Authdeck reads. Its `Debug` shows
@@ -286,7 +286,7 @@ mod tests {
     use super::*;
 
     fn provider(id: &str) -> Provider {
-        crate::core::provider::builtin(id)
+        crate::provider::builtin(id)
     }
 
     #[test]

@@ -7,11 +7,9 @@
 
 use serde::Deserialize;
 
-use crate::core::flow::{PreparedRequest, SendError};
-use crate::core::provider::{
-    check_endpoint, revoke_note_for, EndpointProblem, Provider, RevokeStyle,
-};
-use crate::core::transport::Transport;
+use crate::flow::{PreparedRequest, SendError};
+use crate::provider::{check_endpoint, revoke_note_for, EndpointProblem, Provider, RevokeStyle};
+use crate::transport::Transport;
 
 /// A discovery document is a few KiB; anything far larger is not one.
 const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
@@ -199,7 +197,7 @@ pub fn apply(provider: &mut Provider, found: DiscoveredEndpoints) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::catalog::Catalog;
+    use crate::catalog::Catalog;
     use std::path::Path;
 
     /// Serves `answer(base_url, path) -> (status, body)` on 127.0.0.1:0 until
@@ -234,8 +232,8 @@ mod tests {
         .to_string()
     }
 
-    fn client() -> crate::core::transport::HttpTransport {
-        crate::core::transport::HttpTransport::new(std::time::Duration::from_secs(10))
+    fn client() -> crate::transport::HttpTransport {
+        crate::transport::HttpTransport::new(std::time::Duration::from_secs(10))
     }
 
     #[tokio::test]

@@ -2,10 +2,10 @@
 //! scripts ("do not make consumers match error strings") and a message a
 //! person can act on.
 
-use crate::core::flow::SendError;
-use crate::core::loopback::LoopbackError;
-use crate::core::store::StoreError;
-use crate::core::token_response::TokenError;
+use crate::flow::SendError;
+use crate::loopback::LoopbackError;
+use crate::store::StoreError;
+use crate::token_response::TokenError;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -5,12 +5,12 @@
 //! branch on the service's name. Building a request is pure, so the wire format
 //! is unit-tested without sockets; [`send`] is the only place that talks HTTP.
 
-use crate::core::credentials::{Credentials, Env};
-use crate::core::http::is_allowed_endpoint;
-use crate::core::pkce::{PkceVerifier, CHALLENGE_METHOD};
-use crate::core::provider::{BodyFormat, Provider, RevokeStyle, TokenAuth, UserinfoStyle};
-use crate::core::secret::{AccessToken, AuthorizationCode, RefreshToken};
-use crate::core::token::TokenSet;
+use crate::credentials::{Credentials, Env};
+use crate::http::is_allowed_endpoint;
+use crate::pkce::{PkceVerifier, CHALLENGE_METHOD};
+use crate::provider::{BodyFormat, Provider, RevokeStyle, TokenAuth, UserinfoStyle};
+use crate::secret::{AccessToken, AuthorizationCode, RefreshToken};
+use crate::token::TokenSet;
 use base64::Engine;
 use serde_json::Value;
 use std::fmt;
@@ -201,7 +201,7 @@ pub enum Grant {
     Refresh(RefreshToken),
     /// RFC 8628: the device code the person is approving elsewhere.
     DeviceCode {
-        device_code: crate::core::secret::DeviceCode,
+        device_code: crate::secret::DeviceCode,
     },
     /// Zoom Server-to-Server.
     AccountCredentials {
@@ -479,12 +479,12 @@ pub fn account_from(provider: &Provider, value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::credentials::Source;
-    use crate::core::provider::builtin_providers;
-    use crate::core::secret::{ClientSecret, RefreshToken};
+    use crate::credentials::Source;
+    use crate::provider::builtin_providers;
+    use crate::secret::{ClientSecret, RefreshToken};
 
     fn provider(id: &str) -> Provider {
-        crate::core::provider::builtin(id)
+        crate::provider::builtin(id)
     }
 
     fn creds(secret: Option<&str>) -> Credentials {
@@ -647,7 +647,7 @@ mod tests {
             token_type: "bearer".into(),
             expires_at: None,
             scopes: vec![],
-            method: crate::core::token::Method::OauthPkce,
+            method: crate::token::Method::OauthPkce,
             account: None,
             obtained_at: 0,
             refreshed_at: None,

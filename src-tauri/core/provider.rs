@@ -13,7 +13,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::core::secret::ClientSecret;
+use crate::secret::ClientSecret;
 
 // Plain data kept in its own file so this one stays readable. Declared with a
 // path so the file drops into `core/` without another `mod` line there.
@@ -496,7 +496,7 @@ pub fn check_endpoint(raw: &str, placeholders: &[&str]) -> Result<url::Url, Endp
     }
     concrete.push_str(rest);
     let url = url::Url::parse(&concrete).map_err(|_| EndpointProblem::NotAUrl)?;
-    if !crate::core::http::is_allowed_url(&url) {
+    if !crate::http::is_allowed_url(&url) {
         return Err(EndpointProblem::NotHttps);
     }
     if !url.username().is_empty() || url.password().is_some() {

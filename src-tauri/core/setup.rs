@@ -6,7 +6,7 @@
 //! look right can still be saved. What is caught most is a value in the wrong
 //! field (the client secret pasted as the client ID) and stray spaces.
 
-use crate::core::provider::{Provider, ValueFormat};
+use crate::provider::{Provider, ValueFormat};
 
 /// Which setup field a value is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,7 +144,7 @@ mod tests {
     use super::*;
 
     fn provider(id: &str) -> Provider {
-        crate::core::provider::builtin(id)
+        crate::provider::builtin(id)
     }
 
     /// Each service: a good client ID, a bad one, and its secret in the ID field.

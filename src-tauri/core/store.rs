@@ -21,8 +21,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::core::secret::{AccessToken, ClientSecret, RefreshToken};
-use crate::core::token::{Method, TokenSet};
+use crate::secret::{AccessToken, ClientSecret, RefreshToken};
+use crate::token::{Method, TokenSet};
 use serde::{Deserialize, Serialize};
 
 /// The default keyring service name.

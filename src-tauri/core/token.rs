@@ -4,7 +4,7 @@
 //! without a clock. "Does not expire" is stored explicitly as `expires_at: None`,
 //! never as a made-up lifetime (GitHub OAuth App tokens, API keys).
 
-use crate::core::secret::{AccessToken, RefreshToken};
+use crate::secret::{AccessToken, RefreshToken};
 use serde::{Deserialize, Serialize};
 
 /// A token this close to its expiry is treated as expired, so a caller never

@@ -11,8 +11,8 @@
 //! Errors keep enough of the body to explain what happened, but a body is only
 //! quoted through [`describe_body`], which drops every field that could hold a secret.
 
-use crate::core::secret::{AccessToken, RefreshToken};
-use crate::core::token::parse_scopes;
+use crate::secret::{AccessToken, RefreshToken};
+use crate::token::parse_scopes;
 use serde_json::{Map, Value};
 use std::fmt;
 

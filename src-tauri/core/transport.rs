@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::core::flow::{self, Answer, PreparedRequest, SendError};
+use crate::flow::{self, Answer, PreparedRequest, SendError};
 
 /// A request on its way; boxed so `Transport` can be a trait object.
 pub type Sending<'a> = Pin<Box<dyn Future<Output = Result<Answer, SendError>> + Send + 'a>>;
@@ -44,7 +44,7 @@ impl HttpTransport {
 
     fn client(&self) -> Result<&reqwest::Client, SendError> {
         self.client
-            .get_or_init(|| crate::core::http::client(self.timeout))
+            .get_or_init(|| crate::http::client(self.timeout))
             .as_ref()
             .map_err(|e| SendError::Unreachable(e.clone()))
     }

@@ -52,7 +52,19 @@ pub fn scrub_env(command: &mut Command) {
 
 /// The path of the built binary.
 pub fn authdeck_path() -> &'static str {
-    env!("CARGO_BIN_EXE_authdeck")
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        // The CLI is its own package (src-tauri/cli): built beside the app by
+        // `cargo build --workspace --bins` (scripts/test.sh).
+        let path = super::built_dir().join("authdeck");
+        if !path.is_file() {
+            panic!(
+                "{} is missing: build it with `cargo build --workspace --bins` (scripts/test.sh does)",
+                path.display()
+            );
+        }
+        path.to_string_lossy().into_owned()
+    })
 }
 
 /// A CLI invocation being prepared: `authdeck(&["status", "--json"]).envs(test.app_env()).run()`.

@@ -19,14 +19,22 @@ pub use session::{require_test_session, unique_keyring_service, TempConfigDir, T
 
 use std::path::PathBuf;
 
+/// `target/<profile>/`, where the window app, the CLI and the examples are built.
+pub fn built_dir() -> PathBuf {
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_authdeck-app"));
+    app.parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The window app (target/<profile>/authdeck-app).
+pub fn app_path() -> &'static str {
+    env!("CARGO_BIN_EXE_authdeck-app")
+}
+
 /// The scripted browser (target/<profile>/examples/scripted-browser), for `BROWSER`.
 pub fn browser_command() -> PathBuf {
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_authdeck"));
-    let dir = binary
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let browser = dir.join("examples").join("scripted-browser");
+    let browser = built_dir().join("examples").join("scripted-browser");
     if !browser.is_file() {
         panic!(
             "{} is missing: it is built by `cargo test --all-targets` (or `cargo build --examples`)",

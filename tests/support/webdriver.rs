@@ -139,7 +139,7 @@ impl Driver {
     }
 
     async fn open_session(&mut self) {
-        let application = super::cli::authdeck_path();
+        let application = super::app_path();
         let capabilities = json!({
             "capabilities": {
                 "alwaysMatch": {

@@ -3,14 +3,14 @@
 //! attempt per service at a time, cancellable, and "who am I" afterwards.
 
 use super::{new_set, Accounts, Attempt, Served};
-use crate::core::browser;
-use crate::core::error::Error;
-use crate::core::flow::{self, Grant};
-use crate::core::loopback::{CallbackListener, CancelHandle, Expected, ListenerConfig};
-use crate::core::pkce::{generate_state, PkceVerifier};
-use crate::core::provider::{Provider, UserinfoStyle};
-use crate::core::secret::AccessToken;
-use crate::core::token::{unix_now, Method};
+use crate::browser;
+use crate::error::Error;
+use crate::flow::{self, Grant};
+use crate::loopback::{CallbackListener, CancelHandle, Expected, ListenerConfig};
+use crate::pkce::{generate_state, PkceVerifier};
+use crate::provider::{Provider, UserinfoStyle};
+use crate::secret::AccessToken;
+use crate::token::{unix_now, Method};
 use std::time::Duration;
 
 /// Something a connect attempt tells its caller while it runs.

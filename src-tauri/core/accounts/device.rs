@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::{new_set, Accounts, Served};
-use crate::core::error::Error;
-use crate::core::flow::{self, Grant};
-use crate::core::loopback::LoopbackError;
-use crate::core::provider::Provider;
-use crate::core::secret;
-use crate::core::token::{unix_now, Method};
-use crate::core::token_response::{self, TokenError};
+use crate::error::Error;
+use crate::flow::{self, Grant};
+use crate::loopback::LoopbackError;
+use crate::provider::Provider;
+use crate::secret;
+use crate::token::{unix_now, Method};
+use crate::token_response::{self, TokenError};
 
 /// RFC 8628 section 3.5: without an `interval`, poll every 5 seconds.
 const DEFAULT_INTERVAL: u64 = 5;

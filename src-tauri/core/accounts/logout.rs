@@ -10,11 +10,11 @@
 
 use super::refresh::Need;
 use super::Accounts;
-use crate::core::error::Error;
-use crate::core::flow;
-use crate::core::provider::Provider;
-use crate::core::token::{unix_now, TokenSet};
-use crate::core::token_response;
+use crate::error::Error;
+use crate::flow;
+use crate::provider::Provider;
+use crate::token::{unix_now, TokenSet};
+use crate::token_response;
 
 /// What happened at the service when logging out.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,7 +94,7 @@ impl Accounts {
     async fn live_for_revocation(
         &self,
         provider: &Provider,
-        creds: &crate::core::credentials::Credentials,
+        creds: &crate::credentials::Credentials,
         set: TokenSet,
     ) -> Result<TokenSet, String> {
         let stale = provider.revoke_style.needs_live_access_token()

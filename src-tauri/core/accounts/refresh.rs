@@ -6,12 +6,12 @@
 //! refresh token marks the service "needs reconnect" instead of deleting it.
 
 use super::{needs_reconnect, new_set, rate_limited, Accounts, Served};
-use crate::core::credentials::{Credentials, Unattended};
-use crate::core::error::Error;
-use crate::core::flow::{self, Grant};
-use crate::core::provider::Provider;
-use crate::core::token::{unix_now, Method, TokenSet};
-use crate::core::token_response::{self, TokenResponse};
+use crate::credentials::{Credentials, Unattended};
+use crate::error::Error;
+use crate::flow::{self, Grant};
+use crate::provider::Provider;
+use crate::token::{unix_now, Method, TokenSet};
+use crate::token_response::{self, TokenResponse};
 
 /// Why a refresh is asked for; re-checked under the lock with the same rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,13 +7,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::Accounts;
-use crate::core::catalog::Catalog;
-use crate::core::credentials::Env;
-use crate::core::error::Error;
-use crate::core::secret::{AccessToken, RefreshToken};
-use crate::core::store::{token_item, Memory, Store};
-use crate::core::token::{unix_now, Method, TokenSet};
-use crate::core::transport::Canned;
+use crate::catalog::Catalog;
+use crate::credentials::Env;
+use crate::error::Error;
+use crate::secret::{AccessToken, RefreshToken};
+use crate::store::{token_item, Memory, Store};
+use crate::token::{unix_now, Method, TokenSet};
+use crate::transport::Canned;
 
 /// Zoom, whose refresh tokens rotate and die at once when used.
 const SERVICE: &str = "zoom";

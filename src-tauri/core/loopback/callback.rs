@@ -13,8 +13,8 @@ use url::form_urlencoded;
 
 use super::error::LoopbackError;
 use super::page::Page;
-use crate::core::pkce::constant_time_eq;
-use crate::core::secret::AuthorizationCode;
+use crate::pkce::constant_time_eq;
+use crate::secret::AuthorizationCode;
 
 /// Longest request target accepted. Real callbacks (code, state, scope, iss) stay
 /// far below this.

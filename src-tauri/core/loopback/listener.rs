@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use super::callback::{answer, shorten, Callback, CallbackPath, Expected};
 use super::error::LoopbackError;
 use super::page::Page;
-use crate::core::provider::RedirectHost;
+use crate::provider::RedirectHost;
 
 /// How often the wait re-checks for new connections, cancel and the deadline:
 /// short enough that a cancel lands well within 100 ms.

@@ -272,7 +272,7 @@ impl Page {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::secret::AuthorizationCode;
+    use crate::secret::AuthorizationCode;
 
     #[test]
     fn pages_load_nothing_external() {

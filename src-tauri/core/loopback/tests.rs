@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::listener::{CONNECTION_TIME, MAX_CONNECTIONS, MAX_HEAD};
 use super::*;
-use crate::core::pkce::generate_state;
-use crate::core::provider::RedirectHost;
+use crate::pkce::generate_state;
+use crate::provider::RedirectHost;
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
 

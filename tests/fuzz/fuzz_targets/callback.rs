@@ -26,7 +26,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use authdeck::core::loopback::{answer, Answer, CallbackPath, Expected, LoopbackError};
+use authdeck_core::loopback::{answer, Answer, CallbackPath, Expected, LoopbackError};
 use libfuzzer_sys::fuzz_target;
 use url::form_urlencoded;
 

@@ -21,7 +21,7 @@
 
 #![no_main]
 
-use authdeck::core::token_response::{parse, TokenError, TokenResponse};
+use authdeck_core::token_response::{parse, TokenError, TokenResponse};
 use libfuzzer_sys::fuzz_target;
 
 const CONTENT_TYPES: [Option<&str>; 7] = [

@@ -39,7 +39,10 @@ const GOOGLE_SCOPES: &[&str] = &[
 ];
 
 struct Config {
+    /// The window program (authdeck-app).
     app: PathBuf,
+    /// The command-line tool (authdeck), which links no GUI library.
+    cli: PathBuf,
     baseline: PathBuf,
     browser: PathBuf,
     browser_launcher: PathBuf,
@@ -110,6 +113,7 @@ fn parse_args() -> Result<Config, String> {
     };
     Ok(Config {
         app: path("app")?,
+        cli: path("cli")?,
         baseline: path("baseline")?,
         browser: path("browser")?,
         browser_launcher: path("browser-launcher")?,
@@ -276,7 +280,7 @@ fn status_phase(c: &Config, env: &[(String, String)]) -> Result<Value, String> {
         };
         for i in order {
             let (name, args) = variants[i];
-            let t = procs::timed(Command::new(&c.app).args(args).envs(env.iter().cloned()));
+            let t = procs::timed(Command::new(&c.cli).args(args).envs(env.iter().cloned()));
             if !t.ok {
                 failures.push(format!("{name}: {}", t.stderr.trim()));
                 continue;
@@ -545,7 +549,7 @@ fn connect_phase(c: &Config, logs: &Path) -> Result<Value, String> {
             .env_remove("WAYLAND_DISPLAY");
     };
     let authdeck = || {
-        let mut command = Command::new(&c.app);
+        let mut command = Command::new(&c.cli);
         command
             .args(["connect", "google", "--timeout", "20"])
             .env("AUTHDECK_KEYRING_SERVICE", CONNECT_KEYRING)

@@ -1,14 +1,16 @@
-//! The headless subcommands. With no subcommand the window opens; with one,
-//! no window ever does. Exit codes: 0 success, 1 failure (message on
+//! `authdeck`: the command-line tool. It depends on the engine and clap, never
+//! on a GUI library (a test checks `ldd`), so scripts start in milliseconds and
+//! it runs where no WebKit is installed. With no subcommand it starts the
+//! window, `authdeck-app`; with one, no window ever opens. Exit codes: 0 success, 1 failure (message on
 //! stderr), 2 usage error, 4 the service needs the person to sign in.
 //! `authdeck token` prints the token and nothing else.
 
-use crate::core::accounts::{
+use authdeck_core::accounts::{
     Accounts, ConnectEvent, ConnectOptions, State, Status, DEFAULT_CONNECT_TIMEOUT,
 };
-use crate::core::credentials::{Credentials, Source};
-use crate::core::error::Error;
-use crate::core::token::unix_now;
+use authdeck_core::credentials::{Credentials, Source};
+use authdeck_core::error::Error;
+use authdeck_core::token::unix_now;
 use clap::{Parser, Subcommand};
 
 mod exec;
@@ -134,8 +136,36 @@ macro_rules! put {
     }};
 }
 
+fn main() {
+    std::process::exit(run_cli());
+}
+
+/// The window is its own program, `authdeck-app`, so this command never loads
+/// GTK or WebKit: it starts the one beside itself, else the one on `PATH`.
+fn open_window() -> i32 {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(APP_BINARY)))
+        .filter(|path| path.is_file());
+    let program = beside.unwrap_or_else(|| std::path::PathBuf::from(APP_BINARY));
+    match std::process::Command::new(&program).status() {
+        Ok(status) => status.code().unwrap_or(1),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            say!("authdeck: the Authdeck window is not installed here; install the authdeck package (or build it with `bash scripts/run.sh`) to get it, or use the commands in `authdeck --help`.");
+            1
+        }
+        Err(e) => {
+            say!("authdeck: could not open the Authdeck window ({e}).");
+            1
+        }
+    }
+}
+
+/// The window's program name.
+const APP_BINARY: &str = "authdeck-app";
+
 /// Parses the command line and runs it; returns the process exit code.
-pub fn main() -> i32 {
+fn run_cli() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -144,10 +174,9 @@ pub fn main() -> i32 {
         }
     };
     let Some(command) = cli.command else {
-        crate::app::run();
-        return 0;
+        return open_window();
     };
-    init_logging();
+    authdeck_core::logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -168,32 +197,6 @@ pub fn main() -> i32 {
                 1
             }
         }
-    }
-}
-
-/// Logs go to stderr. `AUTHDECK_LOG` (e.g. `debug`, `trace`) sets the level of
-/// Authdeck's own code only: libraries stay at `warn`, because some of them
-/// log raw HTTP headers or D-Bus payloads at trace level, and those carry
-/// tokens. Authdeck's own log lines never contain a secret.
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::new(log_directives(
-        std::env::var("AUTHDECK_LOG").ok().as_deref(),
-    ));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
-}
-
-/// `warn,authdeck=<level>` for a valid level; anything else means the default.
-pub fn log_directives(value: Option<&str>) -> String {
-    let level = value
-        .map(|v| v.trim().to_ascii_lowercase())
-        .filter(|v| ["error", "warn", "info", "debug", "trace", "off"].contains(&v.as_str()));
-    match level {
-        Some(level) => format!("warn,authdeck={level}"),
-        None => "warn".to_owned(),
     }
 }
 
@@ -263,7 +266,7 @@ async fn run(command: Command) -> Result<(), Error> {
             min_valid,
             json,
         } => {
-            let margin = crate::core::token::REFRESH_MARGIN_SECS;
+            let margin = authdeck_core::token::REFRESH_MARGIN_SECS;
             let secs = min_valid.map_or(margin, |s| s.max(margin));
             let served = accounts.token_valid_for(&service, unix_now(), secs).await?;
             let text = if json {
@@ -313,8 +316,9 @@ async fn config(accounts: &Accounts, action: ConfigAction) -> Result<(), Error> 
                 None => read_value(&key, &provider.name)?,
             };
             // Advice, not a refusal: a service may change its formats.
-            let field = crate::core::setup::Field::from_key(&key);
-            if let Some(said) = field.and_then(|f| crate::core::setup::check(&provider, f, &value))
+            let field = authdeck_core::setup::Field::from_key(&key);
+            if let Some(said) =
+                field.and_then(|f| authdeck_core::setup::check(&provider, f, &value))
             {
                 say!("authdeck: warning: {said}");
             }
@@ -364,7 +368,7 @@ async fn config(accounts: &Accounts, action: ConfigAction) -> Result<(), Error> 
     }
 }
 
-fn abilities(creds: &Credentials, provider: &crate::core::provider::Provider) -> String {
+fn abilities(creds: &Credentials, provider: &authdeck_core::provider::Provider) -> String {
     let mut can = Vec::new();
     if creds.can_sign_in(provider) {
         can.push("sign in with the browser");
@@ -403,7 +407,7 @@ async fn connect_device(
     service: &str,
     timeout: Duration,
 ) -> Result<(), Error> {
-    let show = |code: &crate::core::accounts::DeviceCode| {
+    let show = |code: &authdeck_core::accounts::DeviceCode| {
         say!(
             "To sign in, open {} on any device and enter the code:\n\n  {}\n",
             code.verification_uri,
@@ -419,7 +423,7 @@ async fn connect_device(
             connected?;
         }
         _ = tokio::signal::ctrl_c() => {
-            return Err(Error::Callback(crate::core::loopback::LoopbackError::Cancelled));
+            return Err(Error::Callback(authdeck_core::loopback::LoopbackError::Cancelled));
         }
     }
     let status = accounts.status(service, unix_now()).await?;
@@ -537,13 +541,6 @@ fn human_duration(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn log_level_never_opens_library_trace_logs() {
-        assert_eq!(log_directives(Some("trace")), "warn,authdeck=trace");
-        assert_eq!(log_directives(Some("hyper=trace")), "warn");
-        assert_eq!(log_directives(None), "warn");
-    }
 
     #[test]
     fn durations_read_naturally() {
