@@ -792,9 +792,11 @@ async fn setup_form_saves_client_credentials_to_the_keyring() {
         Some("password"),
         "the secret is typed into a password field"
     );
-    driver.send_keys(&id_field, "notion-id-from-the-form").await;
     driver
-        .send_keys(&secret_field, "notion-secret-from-the-form")
+        .send_keys(&id_field, "1a2b3c4d-0000-1111-2222-333344445555")
+        .await;
+    driver
+        .send_keys(&secret_field, "secret_NotionSecretFromTheForm")
         .await;
     let dialog = text_of(&driver, "dialog[data-dialog=\"setup\"]").await;
     assert!(dialog.contains("Set up Notion"), "dialog: {dialog:?}");
@@ -818,8 +820,8 @@ async fn setup_form_saves_client_credentials_to_the_keyring() {
     );
     let client = secret_tool::client_record(deck.keyring(), "notion")
         .expect("the client record is in the keyring");
-    assert_eq!(client["client_id"], "notion-id-from-the-form");
-    assert_eq!(client["client_secret"], "notion-secret-from-the-form");
+    assert_eq!(client["client_id"], "1a2b3c4d-0000-1111-2222-333344445555");
+    assert_eq!(client["client_secret"], "secret_NotionSecretFromTheForm");
 
     // The form's source says the secret is saved, without the secret (a
     // configured card has no Set up button, so this asks the command itself).
@@ -833,12 +835,12 @@ async fn setup_form_saves_client_credentials_to_the_keyring() {
         .unwrap_or_default();
     assert_eq!(secret["saved"], json!(true), "{info}");
     assert!(
-        !info.to_string().contains("notion-secret-from-the-form"),
+        !info.to_string().contains("secret_NotionSecretFromTheForm"),
         "{info}"
     );
     let page = driver.page_source().await;
     assert!(
-        !page.contains("notion-secret-from-the-form"),
+        !page.contains("secret_NotionSecretFromTheForm"),
         "secret left in the page"
     );
     driver.quit().await;
@@ -1302,6 +1304,18 @@ async fn save_and_connect_saves_to_the_keyring_and_opens_the_sign_in_at_once() {
     driver
         .send_keys(&secret_field, &fake.client_secret().unwrap_or_default())
         .await;
+    // The fake's made-up IDs do not look like GitHub's: let both checks say so
+    // (advice, not a gate) before clicking, so nothing moves under the click.
+    for field in ["client_id", "client_secret"] {
+        driver
+            .wait_until(
+                &format!(
+                    "(document.querySelector('#setup-github-{field}-check')||{{textContent:''}}).textContent !== ''"
+                ),
+                SETTLE,
+            )
+            .await;
+    }
     click(&driver, "dialog[open] [data-action=\"save-connect\"]").await;
     // Saved, and the person's browser is at the service's authorize page.
     wait_state(&driver, "github", &["connecting"], SETTLE).await;
