@@ -8,13 +8,13 @@ set -euo pipefail
 
 # Build: WebKitGTK 4.1 pulls GTK 3 and libsoup 3. Window tests: Xvfb, xdpyinfo,
 # ImageMagick, WebKitWebDriver. Keyring tests: a session bus, gnome-keyring,
-# secret-tool. procps: pgrep/ps for the scripts. Package test (tests/package.rs):
+# secret-tool, dbus-monitor (dbus-bin) to count a process's keyring sessions. procps: pgrep/ps for the scripts. Package test (tests/package.rs):
 # desktop-file-validate, appstreamcli, and rpm to read the .rpm (Tauri's bundler
 # writes both packages itself and needs none of them).
 packages=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libdbus-1-dev
   xvfb x11-utils imagemagick webkit2gtk-driver
-  dbus gnome-keyring libsecret-tools procps
+  dbus dbus-bin gnome-keyring libsecret-tools procps
   desktop-file-utils appstream rpm
   "$@"
 )

@@ -17,7 +17,8 @@
 //!   only) behind the `Transport` the engine is given.
 //! - `loopback`: the one-attempt callback listener (listener, callback, page).
 //! - `browser`: opens the sign-in page in the person's own browser.
-//! - `store`: token and client records, over the keyring (or memory in tests).
+//! - `store`: token and client records, over the OS keyring (one Secret Service
+//!   session per process on Linux; memory in unit tests).
 //! - `lock`: one refresh per service, in process and across processes.
 //! - `accounts`: status, the auth chain, and its `connect`, `device`,
 //!   `refresh` and `logout` flows.

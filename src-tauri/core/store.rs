@@ -9,12 +9,25 @@
 //! reached the caller gets a [`StoreError`] that says what is wrong and how to
 //! fix it. "Not found" is `Ok(None)`, and deleting twice is fine.
 //!
-//! `keyring` is blocking (it talks D-Bus), so every call goes through
-//! `spawn_blocking` and never stalls the async runtime.
-//!
 //! The records are this file's; where their text lives is an [`Items`]
-//! backend passed in: the keyring, or (unit tests only) memory, so the refresh
-//! rules are tested in milliseconds without a Secret Service.
+//! backend passed in:
+//! - `secret_service.rs`: Linux, one Secret Service session per process;
+//! - `keyring.rs`: macOS and Windows, through the keyring crate;
+//! - `memory.rs`: unit tests only, so the refresh rules are tested in
+//!   milliseconds without a Secret Service.
+//!
+//! The OS stores are blocking (they talk D-Bus or system calls), so every
+//! call goes through `spawn_blocking` and never stalls the async runtime.
+
+#[cfg(not(target_os = "linux"))]
+mod keyring;
+#[cfg(test)]
+mod memory;
+#[cfg(target_os = "linux")]
+mod secret_service;
+
+#[cfg(test)]
+pub use memory::Memory;
 
 use std::fmt;
 use std::future::Future;
@@ -85,11 +98,16 @@ pub struct Store {
 }
 
 impl Store {
-    /// The OS keyring under `service` (holds no connection between calls).
+    /// The OS keyring under `service`. On Linux the Secret Service session
+    /// is opened on first use and kept by this store and its clones.
     pub fn new(service: impl Into<String>) -> Self {
-        Self::on(Arc::new(Keyring {
+        #[cfg(target_os = "linux")]
+        let items = secret_service::SecretServiceItems::new(service.into());
+        #[cfg(not(target_os = "linux"))]
+        let items = keyring::Keyring {
             service: service.into(),
-        }))
+        };
+        Self::on(Arc::new(items))
     }
 
     /// Records kept in `items`.
@@ -174,140 +192,6 @@ impl Store {
     }
 }
 
-/// The OS keyring, through the keyring crate: one entry per item name under
-/// the keyring service name.
-#[derive(Debug)]
-struct Keyring {
-    service: String,
-}
-
-impl Items for Keyring {
-    fn get<'a>(&'a self, item: &'a str) -> ItemFuture<'a, Option<String>> {
-        let (service, item) = (self.service.clone(), item.to_owned());
-        Box::pin(blocking(move || {
-            let entry = keyring::Entry::new(&service, &item).map_err(map_error)?;
-            match entry.get_password() {
-                Ok(text) => Ok(Some(text)),
-                Err(keyring::Error::NoEntry) => Ok(None),
-                Err(e) => Err(map_error(e)),
-            }
-        }))
-    }
-
-    fn set<'a>(&'a self, item: &'a str, text: String) -> ItemFuture<'a, ()> {
-        let (service, item) = (self.service.clone(), item.to_owned());
-        Box::pin(blocking(move || {
-            let entry = keyring::Entry::new(&service, &item).map_err(map_error)?;
-            entry.set_password(&text).map_err(map_error)
-        }))
-    }
-
-    fn delete<'a>(&'a self, item: &'a str) -> ItemFuture<'a, ()> {
-        let (service, item) = (self.service.clone(), item.to_owned());
-        Box::pin(blocking(move || {
-            let entry = keyring::Entry::new(&service, &item).map_err(map_error)?;
-            match entry.delete_credential() {
-                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-                Err(e) => Err(map_error(e)),
-            }
-        }))
-    }
-}
-
-#[cfg(test)]
-pub use memory::Memory;
-
-#[cfg(test)]
-mod memory {
-    use super::*;
-    use std::collections::{HashMap, VecDeque};
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Mutex;
-
-    /// Items in memory, for unit tests of the engine's rules only: a real
-    /// session always uses the keyring. Can play another process (texts that
-    /// appear on later reads) and a failing keyring.
-    #[derive(Debug, Default)]
-    pub struct Memory {
-        /// A std Mutex: held only to read or write the map, never across an await.
-        items: Mutex<HashMap<String, String>>,
-        /// What each next read of an item finds first, in order: `Some(text)`
-        /// lands (another process wrote it just before that read), `None`
-        /// leaves the item as it is.
-        later: Mutex<HashMap<String, VecDeque<Option<String>>>>,
-        /// Every write fails, as when the keyring goes away mid-run.
-        fail_writes: AtomicBool,
-    }
-
-    impl Memory {
-        pub fn put(&self, item: &str, text: String) {
-            self.lock().insert(item.to_owned(), text);
-        }
-
-        pub fn text(&self, item: &str) -> Option<String> {
-            self.lock().get(item).cloned()
-        }
-
-        /// Scripts what the next reads of `item` find: see `later`.
-        pub fn on_reads(&self, item: &str, script: Vec<Option<String>>) {
-            self.later
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(item.to_owned(), script.into());
-        }
-
-        pub fn fail_writes(&self, fail: bool) {
-            self.fail_writes.store(fail, Ordering::SeqCst);
-        }
-
-        fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
-            self.items.lock().unwrap_or_else(|p| p.into_inner())
-        }
-
-        fn write(
-            &self,
-            change: impl FnOnce(&mut HashMap<String, String>),
-        ) -> Result<(), StoreError> {
-            if self.fail_writes.load(Ordering::SeqCst) {
-                return Err(StoreError::Locked);
-            }
-            change(&mut self.lock());
-            Ok(())
-        }
-    }
-
-    impl Items for Memory {
-        fn get<'a>(&'a self, item: &'a str) -> ItemFuture<'a, Option<String>> {
-            let landed = self
-                .later
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get_mut(item)
-                .and_then(VecDeque::pop_front)
-                .flatten();
-            if let Some(text) = landed {
-                self.put(item, text);
-            }
-            let text = self.text(item);
-            Box::pin(async move { Ok(text) })
-        }
-
-        fn set<'a>(&'a self, item: &'a str, text: String) -> ItemFuture<'a, ()> {
-            let done = self.write(|map| {
-                map.insert(item.to_owned(), text);
-            });
-            Box::pin(async move { done })
-        }
-
-        fn delete<'a>(&'a self, item: &'a str) -> ItemFuture<'a, ()> {
-            let done = self.write(|map| {
-                map.remove(item);
-            });
-            Box::pin(async move { done })
-        }
-    }
-}
-
 pub(crate) fn token_item(id: &str) -> String {
     format!("token:{id}")
 }
@@ -316,6 +200,7 @@ fn client_item(id: &str) -> String {
     format!("client:{id}")
 }
 
+/// Runs a blocking store call off the async runtime.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
@@ -327,24 +212,7 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-/// Turns keyring's platform errors into the three situations a person can fix.
-fn map_error(error: keyring::Error) -> StoreError {
-    match error {
-        keyring::Error::NoStorageAccess(_) => StoreError::Locked,
-        keyring::Error::PlatformFailure(inner) => {
-            let text = inner.to_string();
-            tracing::debug!(%text, "keyring platform failure");
-            classify_platform_failure(&text)
-        }
-        keyring::Error::BadEncoding(_) => StoreError::Damaged {
-            item: "an Authdeck item".into(),
-            detail: "not valid text".into(),
-        },
-        other => StoreError::Other(other.to_string()),
-    }
-}
-
-/// The Secret Service backend reports bus trouble only as text (verified
+/// The Secret Service reports bus trouble only as text (verified
 /// messages in docs/platform.md), so the text is what we can match.
 pub fn classify_platform_failure(text: &str) -> StoreError {
     let lower = text.to_ascii_lowercase();
