@@ -6,7 +6,8 @@
 //! # Layout
 //!
 //! - [`app`]: the Tauri layer: commands returning secret-free views, events,
-//!   the background refresher and the window's remembered size.
+//!   the keyring read started at launch (`prefetch`), the background
+//!   refresher and the window's remembered size.
 //! - The engine is the `authdeck-core` crate (`src-tauri/core`); the
 //!   command-line tool is `authdeck` (`src-tauri/cli`). Dependencies point one
 //!   way: this crate → core, the CLI → core; the two front ends never import
@@ -15,6 +16,4 @@
 pub mod app;
 
 /// Opens the dashboard window.
-pub fn run() {
-    app::run();
-}
+pub use app::run;

@@ -84,8 +84,20 @@ async fn stored_token_before_launch_shows_connected() {
     );
     secret_tool::store_token(&env.keyring_service, "github", &record);
 
-    let driver = Driver::start(&env.app_env()).await;
+    let mut app_env = env.app_env();
+    app_env.push(("AUTHDECK_LOG".into(), "debug".into()));
+    let driver = Driver::start(&app_env).await;
     wait_for_cards(&driver).await;
+    // The cards came from the keyring read the app began at launch, while
+    // WebKit started, not from a read begun when the page asked.
+    let log = driver.log();
+    for what in ["statuses", "keyring check"] {
+        assert!(
+            log.lines().any(|l| l.contains("answered from the read started at launch")
+                && l.contains(what)),
+            "the page's first {what} should come from the launch-time read; log:\n{log}"
+        );
+    }
 
     let github = driver.find("[data-service=\"github\"]").await;
     assert_eq!(

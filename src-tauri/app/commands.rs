@@ -58,7 +58,8 @@ pub fn emit_view(app: &AppHandle, view: &ServiceView) {
 
 #[tauri::command]
 pub async fn app_status(state: Tauri<'_, AppState>) -> Result<AppStatusView> {
-    let keyring = match state.accounts.store().check().await {
+    let store = state.accounts.store();
+    let keyring = match state.prefetch.keyring(store.check()).await {
         Ok(()) => KeyringView {
             ok: true,
             message: None,
@@ -77,7 +78,11 @@ pub async fn app_status(state: Tauri<'_, AppState>) -> Result<AppStatusView> {
 #[tauri::command]
 pub async fn list_services(state: Tauri<'_, AppState>) -> Result<Vec<ServiceView>> {
     let mut views = Vec::new();
-    for (id, status) in state.accounts.status_each(unix_now()).await {
+    let statuses = state
+        .prefetch
+        .statuses(state.accounts.status_each(unix_now()))
+        .await;
+    for (id, status) in statuses {
         let provider = state.accounts.provider(&id)?.clone();
         let mut view = match status {
             Ok(status) => ServiceView::new(&provider, status),

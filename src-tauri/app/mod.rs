@@ -1,8 +1,10 @@
 //! The Tauri layer: thin commands over `core::accounts`, returning views
-//! without secrets; events telling the page what changed; the background
+//! without secrets (`commands`, `views`); events telling the page what
+//! changed; the keyring read begun at launch (`prefetch`); the background
 //! refresher; the window's remembered size.
 
 mod commands;
+mod prefetch;
 mod refresher;
 pub mod views;
 mod window_size;
@@ -26,6 +28,8 @@ pub struct AppState {
     /// The last outcome per service ("Sign-in timed out…"), shown on its card
     /// until the next action on it. A std Mutex: never held across an await.
     pub notices: Mutex<HashMap<String, Notice>>,
+    /// The keyring reads started at launch, for the page's first requests.
+    pub prefetch: prefetch::Prefetch,
 }
 
 /// A message left on a card after an attempt ended.
@@ -72,8 +76,11 @@ pub fn run() {
         .filter(|s| (1..=3600).contains(s))
         .map(Duration::from_secs)
         .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    // Before WebKit starts: the keyring read runs while the page loads.
+    let prefetch = prefetch::Prefetch::start(&accounts);
     let config_dir = authdeck_core::paths::config_dir();
     let state = AppState {
+        prefetch,
         accounts,
         connect_timeout,
         config_dir: config_dir.clone(),
