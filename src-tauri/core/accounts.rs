@@ -220,9 +220,7 @@ impl Accounts {
         }
         if provider.authorize_url.is_none() || provider.token_url.is_none() {
             if let Some(issuer) = provider.issuer.clone() {
-                let found = discovery::discover(self.transport.as_ref(), &issuer)
-                    .await
-                    .map_err(|e| Error::Config(e.to_string()))?;
+                let found = discovery::discover(self.transport.as_ref(), &issuer).await?;
                 discovery::apply(&mut provider, found);
             }
         }

@@ -2,7 +2,8 @@
 //! scripts ("do not make consumers match error strings") and a message a
 //! person can act on.
 
-use crate::flow::SendError;
+use crate::discovery::DiscoveryError;
+use crate::flow::{EndpointError, SendError};
 use crate::loopback::LoopbackError;
 use crate::store::StoreError;
 use crate::token_response::TokenError;
@@ -15,6 +16,12 @@ pub enum Error {
 
     #[error("{0}")]
     Config(String),
+
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
 
     #[error("{name} is not set up yet. Ways to set it up: {what_to_set}.")]
     NotConfigured { name: String, what_to_set: String },
@@ -75,7 +82,10 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::UnknownService { .. } => "unknown_service",
-            Error::Config(_) => "config_error",
+            Error::Config(_) | Error::Endpoint(_) => "config_error",
+            // Not reaching the issuer is the network's fault, not the config's.
+            Error::Discovery(DiscoveryError::Unreachable { .. }) => "network_error",
+            Error::Discovery(_) => "discovery_error",
             Error::NotConfigured { .. } => "not_configured",
             Error::NotConnected { .. } => "not_connected",
             Error::NeedsReconnect { .. } => "needs_reconnect",
@@ -105,5 +115,25 @@ fn callback_code(e: &LoopbackError) -> &'static str {
         | LoopbackError::Bind { .. }
         | LoopbackError::Listener { .. } => "listener_error",
         LoopbackError::InvalidPath { .. } => "config_error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_failures_keep_their_kind() {
+        let unreachable = Error::from(DiscoveryError::Unreachable {
+            url: "https://id.example/.well-known/openid-configuration".into(),
+            source: SendError::TimedOut,
+        });
+        assert_eq!(unreachable.code(), "network_error");
+        let mismatch = Error::from(DiscoveryError::IssuerMismatch {
+            expected: "https://id.example".into(),
+            found: "https://evil.example".into(),
+        });
+        assert_eq!(mismatch.code(), "discovery_error");
+        assert!(mismatch.to_string().contains("evil.example"));
     }
 }

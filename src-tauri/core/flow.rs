@@ -210,6 +210,50 @@ pub enum Grant {
     ClientCredentials,
 }
 
+/// A service's endpoint that is missing or not a URL: its configuration
+/// needs fixing before anything can be sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EndpointError {
+    #[error("{service} has no {what} address: set `{key}` in providers.toml")]
+    Missing {
+        service: String,
+        what: &'static str,
+        key: &'static str,
+    },
+    #[error("The {what} address of {service} is not a valid URL ({detail}): fix `{key}` in providers.toml")]
+    NotAUrl {
+        service: String,
+        what: &'static str,
+        key: &'static str,
+        detail: String,
+    },
+}
+
+impl EndpointError {
+    fn missing(provider: &Provider, what: &'static str, key: &'static str) -> Self {
+        EndpointError::Missing {
+            service: provider.name.clone(),
+            what,
+            key,
+        }
+    }
+
+    fn not_a_url(
+        provider: &Provider,
+        what: &'static str,
+        key: &'static str,
+        e: url::ParseError,
+    ) -> Self {
+        EndpointError::NotAUrl {
+            service: provider.name.clone(),
+            what,
+            key,
+            detail: e.to_string(),
+        }
+    }
+}
+
 /// Fills `{tenant}`-style placeholders from the environment or their defaults.
 pub fn endpoint(provider: &Provider, template: &str, env: &Env, client_id: Option<&str>) -> String {
     provider.resolve_url(template, &|name| env.get(name), client_id)
@@ -223,18 +267,15 @@ pub fn authorize_url(
     redirect_uri: &str,
     state: &str,
     verifier: Option<&PkceVerifier>,
-) -> Result<String, String> {
+) -> Result<String, EndpointError> {
+    const WHAT: &str = "sign-in";
+    const KEY: &str = "authorize_url";
     let template = provider
         .authorize_url
         .as_deref()
-        .ok_or_else(|| format!("{} has no sign-in address (authorize_url)", provider.name))?;
-    let mut url =
-        url::Url::parse(&endpoint(provider, template, env, Some(client_id))).map_err(|e| {
-            format!(
-                "the sign-in address of {} is not a valid URL ({e})",
-                provider.name
-            )
-        })?;
+        .ok_or_else(|| EndpointError::missing(provider, WHAT, KEY))?;
+    let mut url = url::Url::parse(&endpoint(provider, template, env, Some(client_id)))
+        .map_err(|e| EndpointError::not_a_url(provider, WHAT, KEY, e))?;
     {
         let mut query = url.query_pairs_mut();
         query
@@ -264,11 +305,13 @@ pub fn token_request(
     env: &Env,
     creds: &Credentials,
     grant: Grant,
-) -> Result<PreparedRequest, String> {
+) -> Result<PreparedRequest, EndpointError> {
+    const WHAT: &str = "token";
+    const KEY: &str = "token_url";
     let template = provider
         .token_url
         .as_deref()
-        .ok_or_else(|| format!("{} has no token address (token_url)", provider.name))?;
+        .ok_or_else(|| EndpointError::missing(provider, WHAT, KEY))?;
     let client_id = creds.client_id().unwrap_or_default();
     let mut url = endpoint(provider, template, env, Some(client_id));
     let mut params: Vec<(String, String)> = Vec::new();
@@ -298,8 +341,8 @@ pub fn token_request(
         }
         Grant::AccountCredentials { account_id } => {
             // Zoom takes these in the query string (docs/providers.md#zoom).
-            let mut with_query =
-                url::Url::parse(&url).map_err(|e| format!("bad token_url ({e})"))?;
+            let mut with_query = url::Url::parse(&url)
+                .map_err(|e| EndpointError::not_a_url(provider, WHAT, KEY, e))?;
             with_query
                 .query_pairs_mut()
                 .append_pair("grant_type", "account_credentials")
@@ -501,6 +544,39 @@ mod tests {
             verifier: Some(PkceVerifier::from_string("v".repeat(43))),
             redirect_uri: "http://127.0.0.1:5000/callback".into(),
         }
+    }
+
+    #[test]
+    fn a_missing_or_broken_endpoint_is_a_typed_config_error_naming_the_key() {
+        let mut p = provider("github");
+        p.token_url = None;
+        let err = token_request(&p, &Env::default(), &creds(None), code_grant()).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                EndpointError::Missing {
+                    key: "token_url",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(crate::error::Error::from(err).code(), "config_error");
+
+        p.authorize_url = Some("not a url".into());
+        let err = authorize_url(&p, &Env::default(), "cid", "http://127.0.0.1:1/", "s", None)
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                EndpointError::NotAUrl {
+                    key: "authorize_url",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("GitHub"), "{err}");
     }
 
     #[test]

@@ -62,8 +62,7 @@ impl Accounts {
             &redirect_uri,
             &state,
             verifier.as_ref(),
-        )
-        .map_err(Error::Config)?;
+        )?;
         self.set_attempt(id, listener.cancel_handle(), url.clone());
         (options.on_event)(ConnectEvent::Url(url.clone()));
         if options.open_browser {
@@ -94,8 +93,7 @@ impl Accounts {
                 verifier,
                 redirect_uri,
             },
-        )
-        .map_err(Error::Config)?;
+        )?;
         let now = unix_now();
         let response = self.exchange(&provider, request).await?;
         let mut set = new_set(&provider, response, Method::OauthPkce, now);

@@ -87,8 +87,7 @@ impl Accounts {
                 Grant::DeviceCode {
                     device_code: device_code.clone(),
                 },
-            )
-            .map_err(Error::Config)?;
+            )?;
             let answer = self.send_to(&provider, request).await?;
             let parsed =
                 token_response::parse(answer.status, answer.content_type.as_deref(), &answer.body);

@@ -97,8 +97,7 @@ impl Accounts {
         };
         tracing::info!(service = id, "refreshing");
         let request =
-            flow::token_request(provider, &self.env, creds, Grant::Refresh(refresh_token))
-                .map_err(Error::Config)?;
+            flow::token_request(provider, &self.env, creds, Grant::Refresh(refresh_token))?;
         // Sent once: if the answer is lost, the next call re-reads the store
         // under the lock instead of replaying a possibly rotated refresh token.
         let answer = self.send_to(provider, request).await?;
@@ -161,8 +160,7 @@ impl Accounts {
             },
             Unattended::ClientCredentials => Grant::ClientCredentials,
         };
-        let request =
-            flow::token_request(provider, &self.env, creds, grant).map_err(Error::Config)?;
+        let request = flow::token_request(provider, &self.env, creds, grant)?;
         let response = self.exchange(provider, request).await?;
         let mut set = new_set(provider, response, Method::ClientCredentials, now);
         set.account = Some("Server-to-Server app".to_owned());
