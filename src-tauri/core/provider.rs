@@ -2,7 +2,7 @@
 //!
 //! This module owns the `Provider` description (endpoints, credentials'
 //! environment variables, scopes and every wire quirk, as data), the six
-//! built-ins (data in `builtin.rs`), and reading `providers.toml`, which merges
+//! built-ins (data in `provider/builtin.rs`), and reading `providers.toml`, which merges
 //! overrides into built-ins and adds custom services. Loading never fails:
 //! each mistake in the file becomes a `ConfigProblem` for the service it
 //! concerns, and every other service still loads.
@@ -15,9 +15,8 @@ use std::path::PathBuf;
 
 use crate::secret::ClientSecret;
 
-// Plain data kept in its own file so this one stays readable. Declared with a
-// path so the file drops into `core/` without another `mod` line there.
-#[path = "builtin.rs"]
+// The built-in services are plain data, kept in their own file so this one
+// stays readable.
 mod builtin;
 
 /// The file name inside the config directory.
