@@ -5,8 +5,6 @@
 //! `dpkg -r`, which must leave nothing behind. The `.rpm` built beside it is
 //! checked as a file. Needs root (CI runs as root) and the test session.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
@@ -15,7 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{require_test_session, secret_tool, unique_keyring_service, TempDir};
+
+use authdeck_test_support::{require_test_session, secret_tool, unique_keyring_service, TempDir};
 
 /// `Package:` in the control file: Tauri's bundler kebab-cases productName.
 const PACKAGE: &str = "authdeck";
@@ -711,7 +710,7 @@ fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Ran {
 fn run_app(args: &[&str], app_env: &[(&str, String)]) -> Ran {
     let mut command = Command::new("timeout");
     command.arg("60").arg(BINARY).args(args);
-    support::cli::scrub_env(&mut command);
+    authdeck_test_support::cli::scrub_env(&mut command);
     command.envs(app_env.iter().map(|(k, v)| (*k, v.as_str())));
     let output = command
         .stdin(Stdio::null())
@@ -768,7 +767,7 @@ impl App {
         let out = std::fs::File::create(log).expect("the app's log file");
         let err = out.try_clone().expect("the app's log file");
         let mut command = Command::new(APP_BINARY);
-        support::cli::scrub_env(&mut command);
+        authdeck_test_support::cli::scrub_env(&mut command);
         command
             .envs(app_env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
@@ -865,7 +864,7 @@ fn wait_until_no_window(timeout: Duration) {
 
 /// Just enough WebDriver to read the installed window's cards: tauri-driver
 /// (which starts WebKitWebDriver, which starts /usr/bin/authdeck). The suite's
-/// own client (support::webdriver) always drives the freshly built binary.
+/// own client (authdeck_test_support::webdriver) always drives the freshly built binary.
 struct WebDriver {
     http: reqwest::Client,
     base: String,
@@ -887,7 +886,7 @@ impl WebDriver {
             "--native-port",
             &native_port.to_string(),
         ]);
-        support::cli::scrub_env(&mut command);
+        authdeck_test_support::cli::scrub_env(&mut command);
         command
             .envs(app_env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
@@ -1050,7 +1049,7 @@ fn free_port() -> u16 {
         .expect("a free port on 127.0.0.1")
 }
 
-/// Where support::webdriver finds it: AUTHDECK_TAURI_DRIVER, PATH, ~/.cargo/bin.
+/// Where authdeck_test_support::webdriver finds it: AUTHDECK_TAURI_DRIVER, PATH, ~/.cargo/bin.
 fn tauri_driver_path() -> PathBuf {
     if let Some(path) = std::env::var_os("AUTHDECK_TAURI_DRIVER") {
         return PathBuf::from(path);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::session::TempDir;
+use crate::session::TempDir;
 
 /// How an element reference travels: W3C says `element-6066-11e4-a5e6-4fc5c7cd7c3a`,
 /// WebKitWebDriver sends `element-6066-11e4-a52e-4f735466cecf`. Accept any key with
@@ -83,7 +83,7 @@ impl Driver {
                 .stdin(Stdio::null())
                 .stdout(log)
                 .stderr(log_err);
-            super::cli::scrub_env(&mut command);
+            crate::cli::scrub_env(&mut command);
             command.envs(app_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             let child = command.spawn().unwrap_or_else(|e| {
                 panic!(
@@ -139,7 +139,7 @@ impl Driver {
     }
 
     async fn open_session(&mut self) {
-        let application = super::app_path();
+        let application = crate::app_path();
         let capabilities = json!({
             "capabilities": {
                 "alwaysMatch": {
