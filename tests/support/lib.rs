@@ -26,8 +26,9 @@
 //!   and captured output.
 //! - [`scenario`]: one service pointed at one fake provider with its own keyring
 //!   service and config dir, the fixture the CLI-level tests share.
-//! - [`webdriver`]: a minimal W3C WebDriver client that drives the freshly built
-//!   window through tauri-driver ([`webdriver::Driver::start`]).
+//! - [`webdriver`]: a minimal W3C WebDriver client that drives the real window
+//!   through tauri-driver: the freshly built app ([`webdriver::Driver::start`]) or
+//!   any other binary, e.g. the installed one ([`webdriver::Driver::start_app`]).
 //! - [`git_http_server_script`]: a git smart-HTTP server (Python) that asks for
 //!   credentials, for the git credential helper tests.
 //!
