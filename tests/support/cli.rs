@@ -50,7 +50,7 @@ pub fn scrub_env(command: &mut Command) {
     }
 }
 
-/// The path of the built binary (target/<profile>/authdeck). The CLI is its own
+/// The path of the built binary (`target/<profile>/authdeck`). The CLI is its own
 /// package (src-tauri/cli): built beside the app by `cargo build --workspace
 /// --bins` (scripts/test.sh).
 pub fn authdeck_path() -> &'static str {

@@ -96,13 +96,13 @@ pub fn built_program(name: &str) -> PathBuf {
     path
 }
 
-/// The window app (target/<profile>/authdeck-app). `cargo test` builds it for
+/// The window app (`target/<profile>/authdeck-app`). `cargo test` builds it for
 /// the app package's integration tests.
 pub fn app_path() -> PathBuf {
     built_program("authdeck-app")
 }
 
-/// The scripted browser (target/<profile>/scripted-browser), for `BROWSER`.
+/// The scripted browser (`target/<profile>/scripted-browser`), for `BROWSER`.
 pub fn browser_command() -> PathBuf {
     built_program("scripted-browser")
 }

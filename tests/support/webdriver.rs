@@ -52,7 +52,7 @@ impl Driver {
     /// Starts tauri-driver with `app_env` added to the environment (the app
     /// inherits it; provider credentials from the host are removed), waits until
     /// it is ready, and opens a session on the freshly built app
-    /// (target/<profile>/authdeck-app).
+    /// (`target/<profile>/authdeck-app`).
     pub async fn start(app_env: &[(String, String)]) -> Driver {
         Driver::start_app(app_env, &crate::app_path()).await
     }

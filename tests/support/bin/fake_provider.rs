@@ -3,7 +3,7 @@
 //! (scripts/bench.sh times `authdeck connect` and google-auth-oauthlib against it).
 //!
 //! Built as the `fake-provider` program of authdeck-test-support
-//! (target/<profile>/fake-provider). Listens on 127.0.0.1 only.
+//! (`target/<profile>/fake-provider`). Listens on 127.0.0.1 only.
 //!
 //! Usage: fake-provider FAMILY   (google, microsoft, github, dropbox, zoom, notion)
 //!

@@ -62,7 +62,7 @@ pub struct FakeProvider {
 }
 
 impl FakeProvider {
-    /// Starts a server on 127.0.0.1:<free port> playing `family`, with the
+    /// Starts a server on `127.0.0.1:<free port>` playing `family`, with the
     /// family's defaults: client id `test-<id>-client`, secret `test-<id>-secret`
     /// (none for Microsoft and Dropbox: public PKCE clients), consent Approve.
     pub fn start(family: Family) -> FakeProvider {
