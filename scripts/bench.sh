@@ -82,9 +82,10 @@ cargo build --release -p authdeck-app --features custom-protocol
 cargo build --release -p authdeck
 end_phase
 
-start_phase "cargo build --release (scripted-browser, fake-provider, bench-token examples)"
-cargo build --release --features custom-protocol \
-  --example scripted-browser --example fake-provider --example bench-token
+start_phase "cargo build --release (scripted-browser, fake-provider, bench-token: tests/support)"
+# The test-support crate's programs, into target/release/ beside the app.
+cargo build --release -p authdeck-test-support \
+  --bin scripted-browser --bin fake-provider --bin bench-token
 end_phase
 
 start_phase "cargo build --release (Tauri 2 hello-world baseline)"
@@ -114,10 +115,10 @@ bash scripts/private-bus.sh bash scripts/session.sh \
   --app "$PWD/target/release/authdeck-app" \
   --cli "$PWD/target/release/authdeck" \
   --baseline "$PWD/target/release/authdeck-bench-hello" \
-  --browser "$PWD/target/release/examples/scripted-browser" \
+  --browser "$PWD/target/release/scripted-browser" \
   --browser-launcher "$PWD/scripts/bench/browser.sh" \
-  --fake "$PWD/target/release/examples/fake-provider" \
-  --bench-token "$PWD/target/release/examples/bench-token" \
+  --fake "$PWD/target/release/fake-provider" \
+  --bench-token "$PWD/target/release/bench-token" \
   --python "$PWD/$venv/bin/python" \
   --flow-driver "$PWD/scripts/bench/installed_app_flow.py" \
   --out "$PWD/$out" \

@@ -46,11 +46,13 @@ start_phase "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 end_phase
 
-# The app binary the CLI and window tests launch, and the scripted browser
-# (an example) they point BROWSER at. `cargo test --all-targets` builds examples
-# only as test harnesses, so the browser binary must be built here.
-start_phase "cargo build --workspace --bins --examples"
-cargo build --workspace --bins --examples
+# Every program the tests run as a process: the window app, the `authdeck` CLI
+# (src-tauri/cli) and the test-support programs (tests/support: the scripted
+# browser they point BROWSER at, fake-provider, bench-token), all into
+# target/debug/. `cargo test` builds only the app package's own binaries for its
+# tests, so the others must be built here.
+start_phase "cargo build --workspace --bins"
+cargo build --workspace --bins
 end_phase
 
 # The .deb and .rpm (a release build, then Tauri's bundler), which

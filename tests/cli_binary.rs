@@ -2,12 +2,11 @@
 //! with no subcommand it starts the window program, `authdeck-app`, beside
 //! itself (else on PATH), or says in one sentence what to install.
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
-use support::cli::authdeck_path;
-use support::TempDir;
+
+use authdeck_test_support::cli::authdeck_path;
+use authdeck_test_support::{app_path, TempDir};
 
 #[cfg(target_os = "linux")]
 #[test]
@@ -29,7 +28,7 @@ fn the_cli_links_no_gtk_webkit_javascriptcore_or_icu() {
     assert!(gui.is_empty(), "GUI libraries in the CLI: {gui:?}");
     // The window does link them: the check above can see them.
     let app = Command::new("ldd")
-        .arg(support::app_path())
+        .arg(app_path())
         .output()
         .expect("ldd runs");
     assert!(String::from_utf8_lossy(&app.stdout).contains("webkit"));

@@ -2,13 +2,12 @@
 //! providers on 127.0.0.1 that reproduce each service family's quirks, with
 //! the scripted browser playing the person and the real Secret Service.
 
-mod support;
-
 use std::time::Duration;
-use support::cli::authdeck;
-use support::fake_provider::{Canned, Consent, FakeProvider, Family};
-use support::scenario::Scenario;
-use support::{require_test_session, secret_tool, TestEnv};
+
+use authdeck_test_support::cli::{authdeck, authdeck_path, Output};
+use authdeck_test_support::fake_provider::{Canned, Consent, FakeProvider, Family};
+use authdeck_test_support::scenario::Scenario;
+use authdeck_test_support::{browser_command, require_test_session, secret_tool, TestEnv};
 
 #[test]
 fn connect_approve_works_for_every_family_with_its_quirks() {
@@ -188,7 +187,7 @@ fn connect_timeout_closes_the_listener_and_stores_nothing() {
 fn connect_with_no_browser_prints_the_link_and_still_completes() {
     let s = Scenario::new(Family::GitHub, "no-browser");
     // The person opens the link by hand: here, the scripted browser run by the test.
-    let mut child = std::process::Command::new(support::cli::authdeck_path())
+    let mut child = std::process::Command::new(authdeck_path())
         .args(["connect", "github", "--no-browser", "--timeout", "20"])
         .envs(s.test.app_env())
         .envs(s.fake.credentials_env())
@@ -211,7 +210,7 @@ fn connect_with_no_browser_prints_the_link_and_still_completes() {
         .recv_timeout(Duration::from_secs(20))
         .expect("the link is printed");
     assert!(link.contains("/authorize?"), "printed link: {link}");
-    let browser = std::process::Command::new(support::browser_command())
+    let browser = std::process::Command::new(browser_command())
         .arg(&link)
         .env("AUTHDECK_TEST_BROWSER_LOG", s.test.browser_log_path())
         .status()
@@ -227,7 +226,7 @@ fn connect_with_no_browser_prints_the_link_and_still_completes() {
 fn connect_survives_a_closed_stderr() {
     // `authdeck connect github 2>&-`: progress lines are lost, the sign-in is not.
     let s = Scenario::new(Family::GitHub, "closed-stderr");
-    let status = std::process::Command::new(support::cli::authdeck_path())
+    let status = std::process::Command::new(authdeck_path())
         .args(["connect", "github", "--timeout", "20"])
         .envs(s.test.app_env())
         .envs(s.fake.credentials_env())
@@ -305,7 +304,7 @@ fn two_concurrent_token_processes_on_an_expired_token_refresh_once() {
     // A slow token endpoint widens the window in which the two could race.
     s.fake.set_token_delay(Duration::from_millis(700));
     let spawn = || {
-        std::process::Command::new(support::cli::authdeck_path())
+        std::process::Command::new(authdeck_path())
             .args(["token", "zoom"])
             .envs(s.test.app_env())
             .envs(s.fake.credentials_env())
@@ -619,7 +618,7 @@ fn url_port(url: &str) -> u16 {
 
 const ORG_GITHUB: &str = "[github]\nclient_id = \"Ov23liOrganization01\"\n[google]\nclient_id = \"4242-org.apps.googleusercontent.com\"\nclient_secret = \"GOCSPX-org-desktop-secret\"\n";
 
-fn service_status(out: &support::cli::Output, id: &str) -> serde_json::Value {
+fn service_status(out: &Output, id: &str) -> serde_json::Value {
     out.json()
         .as_array()
         .and_then(|all| all.iter().find(|s| s["service"] == id).cloned())

@@ -2,12 +2,10 @@
 //! tell "go sign in" from "something broke", tokens valid for as long as asked,
 //! JSON for programs that cache, and `exec` handing tokens to one command only.
 
-mod support;
-
-use support::cli::{authdeck, authdeck_path, scrub_env};
-use support::fake_provider::{Canned, Family};
-use support::scenario::Scenario;
-use support::{require_test_session, TestEnv};
+use authdeck_test_support::cli::{authdeck, authdeck_path, scrub_env};
+use authdeck_test_support::fake_provider::{Canned, Family};
+use authdeck_test_support::scenario::Scenario;
+use authdeck_test_support::{require_test_session, TestEnv};
 
 #[test]
 fn every_needs_sign_in_path_exits_4_and_other_failures_exit_1() {

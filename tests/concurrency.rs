@@ -3,8 +3,6 @@
 //! on use, so any second refresh or any unsaved rotation would log the
 //! person out; these tests count what reaches the service.
 
-mod support;
-
 use authdeck_core::accounts::Accounts;
 use authdeck_core::catalog::Catalog;
 use authdeck_core::credentials::Env;
@@ -13,8 +11,10 @@ use authdeck_core::token::unix_now;
 use authdeck_core::transport::HttpTransport;
 use std::sync::Arc;
 use std::time::Duration;
-use support::fake_provider::{FakeProvider, Family};
-use support::{require_test_session, secret_tool, TestEnv};
+
+use authdeck_test_support::cli::authdeck_path;
+use authdeck_test_support::fake_provider::{FakeProvider, Family};
+use authdeck_test_support::{require_test_session, secret_tool, TestEnv};
 
 struct Setup {
     fake: FakeProvider,
@@ -62,7 +62,7 @@ impl Setup {
 
     /// `authdeck token zoom` as its own process, racing whatever runs here.
     fn cli_token(&self) -> std::process::Output {
-        std::process::Command::new(support::cli::authdeck_path())
+        std::process::Command::new(authdeck_path())
             .args(["token", "zoom"])
             .envs(self.test.app_env())
             .envs(self.fake.credentials_env())

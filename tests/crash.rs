@@ -2,12 +2,11 @@
 //! restart the service is either still connected or honestly "needs
 //! reconnect", never a half-written record, and no lock is left behind.
 
-mod support;
-
 use std::time::{Duration, Instant};
-use support::cli::authdeck;
-use support::fake_provider::{FakeProvider, Family};
-use support::{require_test_session, secret_tool, TestEnv};
+
+use authdeck_test_support::cli::{authdeck, authdeck_path};
+use authdeck_test_support::fake_provider::{FakeProvider, Family};
+use authdeck_test_support::{require_test_session, secret_tool, TestEnv};
 
 #[test]
 fn sigkill_during_a_refresh_leaves_a_whole_record_and_an_honest_state() {
@@ -28,7 +27,7 @@ fn sigkill_during_a_refresh_leaves_a_whole_record_and_an_honest_state() {
 
     // The service rotates at once and answers slowly; the process dies meanwhile.
     fake.set_token_delay(Duration::from_secs(3));
-    let mut child = std::process::Command::new(support::cli::authdeck_path())
+    let mut child = std::process::Command::new(authdeck_path())
         .args(["token", "zoom"])
         .envs(test.app_env())
         .envs(fake.credentials_env())

@@ -3,11 +3,11 @@
 //! are shown, the poll keeps the service's interval and slows down when told,
 //! and approval, refusal, expiry, the timeout and Ctrl-C each end it plainly.
 
-mod support;
-
 use std::time::{Duration, Instant};
-use support::fake_provider::{DeviceOutcome, Family};
-use support::scenario::Scenario;
+
+use authdeck_test_support::cli::{authdeck_path, scrub_env};
+use authdeck_test_support::fake_provider::{DeviceOutcome, Family};
+use authdeck_test_support::scenario::Scenario;
 
 #[test]
 fn approval_on_another_device_connects_and_the_interval_is_kept() {
@@ -96,8 +96,8 @@ fn the_timeout_and_ctrl_c_stop_the_wait() {
     assert!(s.record().is_none());
 
     // Ctrl-C: SIGINT to the process, as a terminal sends it.
-    let mut command = std::process::Command::new(support::cli::authdeck_path());
-    support::cli::scrub_env(&mut command);
+    let mut command = std::process::Command::new(authdeck_path());
+    scrub_env(&mut command);
     let child = command
         .args(["connect", "github", "--device", "--timeout", "60"])
         .envs(s.test.app_env())

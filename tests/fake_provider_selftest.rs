@@ -2,14 +2,17 @@
 //! family's quirks per test), the scripted browser, and secret-tool against what
 //! keyring 3 really writes. A broken fake would make the app's tests lie.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use reqwest::redirect::Policy;
 use serde_json::{json, Value};
-use support::fake_provider::{s256, Canned, Consent, FakeProvider, Family};
+
+use authdeck_test_support::cli::authdeck;
+use authdeck_test_support::fake_provider::{s256, Canned, Consent, FakeProvider, Family};
+use authdeck_test_support::{
+    browser_command, require_test_session, secret_tool, unique_keyring_service, TempDir, TestEnv,
+};
 
 const REDIRECT_URI: &str = "http://127.0.0.1:53682/callback";
 /// Notion takes plain-http redirect URIs only for `localhost`.
@@ -1103,7 +1106,7 @@ fn run_browser_with(
     log: &std::path::Path,
     env: &[(&str, &str)],
 ) -> std::process::Output {
-    let mut command = std::process::Command::new(support::browser_command());
+    let mut command = std::process::Command::new(browser_command());
     command
         .arg(url)
         .env("AUTHDECK_TEST_BROWSER_LOG", log)
@@ -1136,7 +1139,7 @@ fn scripted_browser_follows_the_fake_to_the_loopback_callback() {
         .append_pair("code_challenge", &s256(VERIFIER))
         .append_pair("code_challenge_method", "S256")
         .finish();
-    let scratch = support::TempDir::new("browser-selftest");
+    let scratch = TempDir::new("browser-selftest");
     let log = scratch.join("browser.log");
     let output = run_browser(&format!("{}?{query}", fake.authorize_url()), &log);
     assert!(output.status.success(), "{output:?}");
@@ -1163,7 +1166,7 @@ fn scripted_browser_follows_the_fake_to_the_loopback_callback() {
 
 #[test]
 fn scripted_browser_refuses_anything_but_loopback_http() {
-    let scratch = support::TempDir::new("browser-refuses");
+    let scratch = TempDir::new("browser-refuses");
     let log = scratch.join("browser.log");
     for url in [
         "https://accounts.google.com/o/oauth2/v2/auth",
@@ -1231,7 +1234,7 @@ fn scripted_browser_sends_localhost_to_ipv6_or_ipv4_as_told() {
     let fake = FakeProvider::start(Family::Google);
     let redirect_uri = format!("http://localhost:{port}/callback");
     let url = browser_authorize_url(&fake, &redirect_uri);
-    let scratch = support::TempDir::new("browser-localhost");
+    let scratch = TempDir::new("browser-localhost");
 
     // ipv4: nothing listens on 127.0.0.1:PORT, so the callback cannot be reached.
     let log = scratch.join("ipv4.log");
@@ -1347,7 +1350,7 @@ fn scripted_browser_sends_strays_before_the_real_callback() {
         }
         answered
     });
-    let scratch = support::TempDir::new("browser-strays");
+    let scratch = TempDir::new("browser-strays");
     let log = scratch.join("browser.log");
     let output = run_browser_with(
         &browser_authorize_url(&fake, &redirect_uri),
@@ -1391,14 +1394,14 @@ fn scripted_browser_sends_strays_before_the_real_callback() {
 
 #[test]
 fn secret_tool_sees_what_keyring_writes_and_keyring_reads_what_it_plants() {
-    support::require_test_session();
-    let service = support::unique_keyring_service("selftest-secret-tool");
+    require_test_session();
+    let service = unique_keyring_service("selftest-secret-tool");
     let entry = keyring::Entry::new(&service, "token:github").unwrap();
     entry
         .set_password(r#"{"version":1,"access_token":"gho_x"}"#)
         .unwrap();
 
-    let items = support::secret_tool::search(&service);
+    let items = secret_tool::search(&service);
     assert_eq!(items.len(), 1, "{items:?}");
     let item = &items[0];
     let expected: BTreeMap<String, String> = [
@@ -1419,7 +1422,7 @@ fn secret_tool_sees_what_keyring_writes_and_keyring_reads_what_it_plants() {
         item.label
     );
 
-    let record = support::secret_tool::token_record_json(
+    let record = secret_tool::token_record_json(
         "gho_planted",
         None,
         Some(3600),
@@ -1427,20 +1430,20 @@ fn secret_tool_sees_what_keyring_writes_and_keyring_reads_what_it_plants() {
         "oauth_pkce",
         Some("octocat"),
     );
-    support::secret_tool::store_token(&service, "zoom", &record);
+    secret_tool::store_token(&service, "zoom", &record);
     let planted = keyring::Entry::new(&service, "token:zoom")
         .unwrap()
         .get_password()
         .unwrap();
     assert_eq!(serde_json::from_str::<Value>(&planted).unwrap(), record);
     assert_eq!(
-        support::secret_tool::usernames(&service),
+        secret_tool::usernames(&service),
         vec!["token:github", "token:zoom"]
     );
 
-    support::secret_tool::clear(&service);
-    assert!(support::secret_tool::search(&service).is_empty());
-    support::secret_tool::clear(&service); // nothing left: still fine
+    secret_tool::clear(&service);
+    assert!(secret_tool::search(&service).is_empty());
+    secret_tool::clear(&service); // nothing left: still fine
     assert!(matches!(entry.get_password(), Err(keyring::Error::NoEntry)));
 }
 
@@ -1448,16 +1451,16 @@ fn secret_tool_sees_what_keyring_writes_and_keyring_reads_what_it_plants() {
 
 #[test]
 fn cli_runs_that_outlive_their_timeout_are_killed_and_fail_with_the_output_so_far() {
-    support::require_test_session();
+    require_test_session();
     // A person who never answers: the app waits on its loopback listener, and the
     // scripted browser (a detached grandchild) has already exited.
     let fake = FakeProvider::start(Family::GitHub);
     fake.set_consent(Consent::Ignore);
-    let env = support::TestEnv::new("selftest-cli-timeout");
+    let env = TestEnv::new("selftest-cli-timeout");
     env.write_providers_toml(&fake.providers_toml("github"));
     let started = Instant::now();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        support::cli::authdeck(&["connect", "github", "--timeout", "120"])
+        authdeck(&["connect", "github", "--timeout", "120"])
             .envs(env.app_env())
             .envs(fake.credentials_env())
             .timeout(Duration::from_secs(3))

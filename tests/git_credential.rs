@@ -4,17 +4,15 @@
 //! `authdeck setup-git` editing a real global git config, and a token that
 //! expires between two git commands being renewed.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use support::cli::{authdeck_path, scrub_env};
-use support::fake_provider::Family;
-use support::scenario::Scenario;
-use support::TempDir;
+use authdeck_test_support::cli::{authdeck_path, scrub_env};
+use authdeck_test_support::fake_provider::Family;
+use authdeck_test_support::scenario::Scenario;
+use authdeck_test_support::{git_http_server_script, TempDir};
 
 /// The loopback git server; killed on drop.
 struct GitServer {
@@ -30,7 +28,7 @@ impl Drop for GitServer {
 }
 
 fn start_git_server(root: &Path, check_url: &str) -> GitServer {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/git_http_server.py");
+    let script = git_http_server_script();
     let mut child = Command::new("/usr/bin/python3")
         .arg(script)
         .arg(root)

@@ -4,13 +4,12 @@
 //! One test per file-level process, because the first test points this
 //! process at its own private D-Bus and keyring (libdbus reads the address once).
 
-mod support;
-
 use std::time::{Duration, Instant};
-use support::cli::authdeck;
-use support::fake_provider::{FakeProvider, Family};
-use support::private_keyring::PrivateBus;
-use support::{require_test_session, secret_tool, TempDir, TestEnv};
+
+use authdeck_test_support::cli::authdeck;
+use authdeck_test_support::fake_provider::{FakeProvider, Family};
+use authdeck_test_support::private_keyring::PrivateBus;
+use authdeck_test_support::{require_test_session, secret_tool, TempDir, TestEnv};
 
 #[test]
 fn keyring_dying_while_the_refreshed_set_is_saved_keeps_the_old_one_usable() {

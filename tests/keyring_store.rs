@@ -1,13 +1,12 @@
 //! The token store against the real Secret Service (gnome-keyring in the
 //! private D-Bus session `scripts/test.sh` starts), read back by a new process.
 
-mod support;
-
 use authdeck_core::secret::{AccessToken, RefreshToken};
 use authdeck_core::store::{SavedClient, Store};
 use authdeck_core::token::{unix_now, Method, TokenSet};
-use support::cli::authdeck;
-use support::{require_test_session, secret_tool, TestEnv};
+
+use authdeck_test_support::cli::authdeck;
+use authdeck_test_support::{require_test_session, secret_tool, TestEnv};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

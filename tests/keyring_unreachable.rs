@@ -2,12 +2,11 @@
 //! fix, and nothing is written anywhere. One test in its own binary, because
 //! it points this process's D-Bus address elsewhere.
 
-mod support;
-
 use authdeck_core::store::{Store, StoreError};
-use support::cli::authdeck;
-use support::private_keyring::PrivateBus;
-use support::{require_test_session, secret_tool, TempDir, TestEnv};
+
+use authdeck_test_support::cli::authdeck;
+use authdeck_test_support::private_keyring::PrivateBus;
+use authdeck_test_support::{require_test_session, secret_tool, TempDir, TestEnv};
 
 #[test]
 fn unreachable_secret_service_gives_typed_errors_and_writes_nothing() {

@@ -5,17 +5,17 @@
 //! `dpkg -r`, which must leave nothing behind. The `.rpm` built beside it is
 //! checked as a file. Needs root (CI runs as root) and the test session.
 
-mod support;
-
 use std::collections::BTreeSet;
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-use support::{require_test_session, secret_tool, unique_keyring_service, TempDir};
+use serde_json::Value;
+
+use authdeck_test_support::cli::scrub_env;
+use authdeck_test_support::webdriver::Driver;
+use authdeck_test_support::{require_test_session, secret_tool, unique_keyring_service, TempDir};
 
 /// `Package:` in the control file: Tauri's bundler kebab-cases productName.
 const PACKAGE: &str = "authdeck";
@@ -351,8 +351,13 @@ async fn deb_installs_runs_validates_and_removes_without_a_trace() {
 
     // ----- the same window, looked into: six cards -----
     {
-        let driver = WebDriver::start(&scratch.join("webdriver.log"), &app_env).await;
-        let cards = driver.wait_for_cards(Duration::from_secs(60)).await;
+        // The shared client, on the installed binary instead of the built one.
+        let driver_env: Vec<(String, String)> = app_env
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect();
+        let driver = Driver::start_app(&driver_env, Path::new(APP_BINARY)).await;
+        let cards = wait_for_cards(&driver, Duration::from_secs(60)).await;
         let ids: Vec<&str> = cards.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(ids, catalog_ids, "the installed window's cards: {cards:?}");
         for (id, state) in &cards {
@@ -711,7 +716,7 @@ fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Ran {
 fn run_app(args: &[&str], app_env: &[(&str, String)]) -> Ran {
     let mut command = Command::new("timeout");
     command.arg("60").arg(BINARY).args(args);
-    support::cli::scrub_env(&mut command);
+    scrub_env(&mut command);
     command.envs(app_env.iter().map(|(k, v)| (*k, v.as_str())));
     let output = command
         .stdin(Stdio::null())
@@ -768,7 +773,7 @@ impl App {
         let out = std::fs::File::create(log).expect("the app's log file");
         let err = out.try_clone().expect("the app's log file");
         let mut command = Command::new(APP_BINARY);
-        support::cli::scrub_env(&mut command);
+        scrub_env(&mut command);
         command
             .envs(app_env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
@@ -863,209 +868,42 @@ fn wait_until_no_window(timeout: Duration) {
 
 // ----- the installed window through WebDriver -----
 
-/// Just enough WebDriver to read the installed window's cards: tauri-driver
-/// (which starts WebKitWebDriver, which starts /usr/bin/authdeck). The suite's
-/// own client (support::webdriver) always drives the freshly built binary.
-struct WebDriver {
-    http: reqwest::Client,
-    base: String,
-    session: Option<String>,
-    tauri_driver: Child,
-    log: PathBuf,
-}
-
-impl WebDriver {
-    async fn start(log: &Path, app_env: &[(&str, String)]) -> WebDriver {
-        let out = std::fs::File::create(log).expect("the driver's log file");
-        let err = out.try_clone().expect("the driver's log file");
-        let port = free_port();
-        let native_port = free_port();
-        let mut command = Command::new(tauri_driver_path());
-        command.args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native_port.to_string(),
-        ]);
-        support::cli::scrub_env(&mut command);
-        command
-            .envs(app_env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .process_group(0);
-        let tauri_driver = command.spawn().unwrap_or_else(|e| {
-            panic!("cannot start tauri-driver ({e}): run `bash scripts/install-deps.sh`")
-        });
-        let mut driver = WebDriver {
-            http: reqwest::Client::builder()
-                .no_proxy()
-                .timeout(Duration::from_secs(90))
-                .build()
-                .expect("an HTTP client"),
-            base: format!("http://127.0.0.1:{port}"),
-            session: None,
-            tauri_driver,
-            log: log.to_path_buf(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let ready = driver
-                .http
-                .get(format!("{}/status", driver.base))
-                .send()
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false);
-            if ready {
-                break;
-            }
-            if Instant::now() >= deadline {
-                driver.fail("tauri-driver did not answer /status within 20 s");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "wry",
-            "tauri:options": {"application": APP_BINARY}
-        }}});
-        let value = driver.command("POST", "/session", Some(capabilities)).await;
-        match value["sessionId"].as_str() {
-            Some(id) => driver.session = Some(id.to_string()),
-            None => driver.fail(&format!(
-                "new session answered without a sessionId: {value}"
-            )),
-        }
-        driver
-    }
-
-    async fn command(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}{path}", self.base);
-        let request = match method {
-            "POST" => self
-                .http
-                .post(&url)
-                .json(&body.unwrap_or_else(|| json!({}))),
-            "DELETE" => self.http.delete(&url),
-            _ => self.http.get(&url),
-        };
-        let response = match request.send().await {
-            Ok(response) => response,
-            Err(e) => self.fail(&format!("{method} {path}: {e}")),
-        };
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            self.fail(&format!("{method} {path} answered {status}: {body}"));
-        }
-        body["value"].clone()
-    }
-
-    /// The cards' `data-service` and `data-state`, in page order, once there are
-    /// as many as the catalog has and none is still loading.
-    async fn wait_for_cards(&self, timeout: Duration) -> Vec<(String, String)> {
-        let expected = authdeck_core::provider::builtin_providers().len();
-        let session = self.session.clone().unwrap_or_default();
-        let script = "return [...document.querySelectorAll('[data-service]')]\
-                      .map(c => [c.dataset.service || '', c.dataset.state || '']);";
-        let deadline = Instant::now() + timeout;
-        loop {
-            let value = self
-                .command(
-                    "POST",
-                    &format!("/session/{session}/execute/sync"),
-                    Some(json!({"script": script, "args": []})),
-                )
-                .await;
-            let cards: Vec<(String, String)> = value
-                .as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .map(|pair| {
-                            (
-                                pair[0].as_str().unwrap_or_default().to_string(),
-                                pair[1].as_str().unwrap_or_default().to_string(),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            if cards.len() == expected
-                && cards
+/// The cards' `data-service` and `data-state`, in page order, once there are
+/// as many as the catalog has and none is still loading.
+async fn wait_for_cards(driver: &Driver, timeout: Duration) -> Vec<(String, String)> {
+    let expected = authdeck_core::provider::builtin_providers().len();
+    let script = "return [...document.querySelectorAll('[data-service]')]\
+                  .map(c => [c.dataset.service || '', c.dataset.state || '']);";
+    let deadline = Instant::now() + timeout;
+    loop {
+        let value = driver.execute(script, vec![]).await;
+        let cards: Vec<(String, String)> = value
+            .as_array()
+            .map(|items| {
+                items
                     .iter()
-                    .all(|(_, state)| !state.is_empty() && state != "loading")
-            {
-                return cards;
-            }
-            if Instant::now() >= deadline {
-                self.fail(&format!(
-                    "the installed window did not show {expected} loaded cards within \
-                     {timeout:?}; it shows {cards:?}"
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+                    .map(|pair| {
+                        (
+                            pair[0].as_str().unwrap_or_default().to_string(),
+                            pair[1].as_str().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if cards.len() == expected
+            && cards
+                .iter()
+                .all(|(_, state)| !state.is_empty() && state != "loading")
+        {
+            return cards;
         }
-    }
-
-    /// Resolves after the page has produced two animation frames.
-    async fn wait_for_frames(&self) {
-        let session = self.session.clone().unwrap_or_default();
-        let script = "const done = arguments[arguments.length - 1]; \
-                      requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
-        self.command(
-            "POST",
-            &format!("/session/{session}/execute/async"),
-            Some(json!({"script": script, "args": []})),
-        )
-        .await;
-    }
-
-    async fn quit(mut self) {
-        if let Some(session) = self.session.take() {
-            self.command("DELETE", &format!("/session/{session}"), None)
-                .await;
+        if Instant::now() >= deadline {
+            driver.fail(&format!(
+                "the installed window did not show {expected} loaded cards within \
+                 {timeout:?}; it shows {cards:?}"
+            ));
         }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-
-    fn fail(&self, message: &str) -> ! {
-        panic!(
-            "{message}\n--- tauri-driver, WebKitWebDriver and the app ---\n{}",
-            std::fs::read_to_string(&self.log).unwrap_or_default()
-        );
-    }
-}
-
-impl Drop for WebDriver {
-    fn drop(&mut self) {
-        // SIGTERM to tauri-driver's group: it stops WebKitWebDriver, which stops the app.
-        stop_group(&mut self.tauri_driver);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
-}
-
-/// Where support::webdriver finds it: AUTHDECK_TAURI_DRIVER, PATH, ~/.cargo/bin.
-fn tauri_driver_path() -> PathBuf {
-    if let Some(path) = std::env::var_os("AUTHDECK_TAURI_DRIVER") {
-        return PathBuf::from(path);
-    }
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join("tauri-driver"))
-                .find(|candidate| candidate.is_file())
-        })
-        .unwrap_or_else(|| {
-            let cargo_home = std::env::var_os("CARGO_HOME")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-                .unwrap_or_default();
-            cargo_home.join("bin").join("tauri-driver")
-        })
 }

@@ -3,13 +3,12 @@
 //! Each test names the property it protects; the README maps checklist items
 //! to these names.
 
-mod support;
-
 use std::time::Duration;
-use support::cli::{authdeck, Output};
-use support::fake_provider::{Canned, FakeProvider, Family};
-use support::scenario::Scenario;
-use support::{require_test_session, secret_tool, TestEnv};
+
+use authdeck_test_support::cli::{authdeck, Output};
+use authdeck_test_support::fake_provider::{Canned, FakeProvider, Family};
+use authdeck_test_support::scenario::Scenario;
+use authdeck_test_support::{require_test_session, secret_tool, TestEnv};
 
 // ----- checklist -------------------------------------------------------------
 

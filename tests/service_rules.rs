@@ -3,13 +3,12 @@
 //! over IPv4 and IPv6, revocation that authenticates and really ends access, and a
 //! sign-in that stray local traffic cannot end.
 
-mod support;
-
 use std::time::Duration;
-use support::cli::authdeck;
-use support::fake_provider::{FakeProvider, Family, Minted};
-use support::scenario::Scenario;
-use support::{require_test_session, TestEnv};
+
+use authdeck_test_support::cli::authdeck;
+use authdeck_test_support::fake_provider::{FakeProvider, Family, Minted};
+use authdeck_test_support::scenario::Scenario;
+use authdeck_test_support::{require_test_session, TestEnv};
 
 /// The `redirect_uri` the app sent in its last authorize request.
 fn redirect_uri(fake: &FakeProvider) -> String {

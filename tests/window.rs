@@ -1,12 +1,10 @@
 //! The real window, driven through tauri-driver + WebKitWebDriver under Xvfb:
 //! what a person sees when Authdeck opens.
 
-mod support;
-
 use std::time::Duration;
 
-use support::webdriver::Driver;
-use support::{require_test_session, secret_tool, TestEnv};
+use authdeck_test_support::webdriver::Driver;
+use authdeck_test_support::{require_test_session, secret_tool, TestEnv};
 
 const CATALOG_ORDER: [&str; 6] = ["google", "dropbox", "zoom", "notion", "github", "microsoft"];
 

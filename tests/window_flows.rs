@@ -3,15 +3,14 @@
 //! 127.0.0.1 and the scripted browser playing the person. Each test names the
 //! behaviour it guards; the screenshots in tests/screenshots/ come from here.
 
-mod support;
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::fake_provider::{Canned, Consent, FakeProvider, Family};
-use support::webdriver::Driver;
-use support::{require_test_session, secret_tool, TestEnv};
+
+use authdeck_test_support::fake_provider::{Canned, Consent, FakeProvider, Family, Minted};
+use authdeck_test_support::webdriver::Driver;
+use authdeck_test_support::{require_test_session, secret_tool, TestEnv};
 
 /// Long enough for a loaded 2-core machine, short enough to fail fast.
 const SETTLE: Duration = Duration::from_secs(20);
@@ -89,7 +88,7 @@ impl Deck {
         expires_in: Option<i64>,
         scopes: &[&str],
         account: &str,
-    ) -> support::fake_provider::Minted {
+    ) -> Minted {
         let minted = self.fake(family).mint_tokens(scopes);
         let record = secret_tool::token_record_json(
             &minted.access_token,

@@ -1,12 +1,11 @@
 //! Keyring trouble as a person sees it in the window: a banner across the
 //! top that says what is wrong and how to fix it, and nothing written anywhere.
 
-mod support;
-
 use std::time::Duration;
-use support::private_keyring::PrivateBus;
-use support::webdriver::Driver;
-use support::{require_test_session, TempDir, TestEnv};
+
+use authdeck_test_support::private_keyring::PrivateBus;
+use authdeck_test_support::webdriver::Driver;
+use authdeck_test_support::{require_test_session, TempDir, TestEnv};
 
 #[tokio::test]
 async fn unreachable_keyring_shows_a_banner_with_the_fix() {

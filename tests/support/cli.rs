@@ -50,20 +50,15 @@ pub fn scrub_env(command: &mut Command) {
     }
 }
 
-/// The path of the built binary.
+/// The path of the built binary (`target/<profile>/authdeck`). The CLI is its own
+/// package (src-tauri/cli): built beside the app by `cargo build --workspace
+/// --bins` (scripts/test.sh).
 pub fn authdeck_path() -> &'static str {
     static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     PATH.get_or_init(|| {
-        // The CLI is its own package (src-tauri/cli): built beside the app by
-        // `cargo build --workspace --bins` (scripts/test.sh).
-        let path = super::built_dir().join("authdeck");
-        if !path.is_file() {
-            panic!(
-                "{} is missing: build it with `cargo build --workspace --bins` (scripts/test.sh does)",
-                path.display()
-            );
-        }
-        path.to_string_lossy().into_owned()
+        crate::built_program("authdeck")
+            .to_string_lossy()
+            .into_owned()
     })
 }
 

@@ -3,7 +3,7 @@
 //! with no keyring service, a keyring that dies, a locked collection.
 //! The bus has no service directories, so nothing is ever auto-started on it.
 
-use super::TempDir;
+use crate::TempDir;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

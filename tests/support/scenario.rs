@@ -1,9 +1,9 @@
 //! One service pointed at one fake provider, with its own keyring service and
 //! config dir: the fixture the CLI-level tests share.
 
-use super::cli::{authdeck, Output};
-use super::fake_provider::{FakeProvider, Family, Minted};
-use super::{require_test_session, secret_tool, TestEnv};
+use crate::cli::{authdeck, Output};
+use crate::fake_provider::{FakeProvider, Family, Minted};
+use crate::{require_test_session, secret_tool, TestEnv};
 use std::time::Duration;
 
 pub struct Scenario {

@@ -3,8 +3,10 @@
 //! provider's redirect to the app's loopback callback, and exits, like a person who
 //! clicks Allow.
 //!
-//! Built as the `scripted-browser` example (target/debug/examples/scripted-browser).
-//! Plain HTTP/1.1 over std's TcpStream; http:// on 127.0.0.1 / [::1] / localhost
+//! Built as the `scripted-browser` program of this crate
+//! (`target/<profile>/scripted-browser`; bin/scripted_browser.rs calls [`run`]);
+//! tests find it with `browser_command()`.
+//! Plain HTTP/1.1 over std's TcpStream; http:// on 127.0.0.1 / `[::1]` / localhost
 //! only: anything else is refused, so a test can never reach the internet.
 //!
 //! Usage: scripted-browser [ignored args...] URL
@@ -12,7 +14,7 @@
 //!                                 the final body goes to `<that file>.page`
 //!      AUTHDECK_TEST_BROWSER_DELAY_MS  wait this long before the first request
 //!      AUTHDECK_TEST_BROWSER_LOCALHOST  where `localhost` goes: `ipv4` (127.0.0.1),
-//!                                 `ipv6` ([::1] only), unset ([::1] first, then
+//!                                 `ipv6` (`[::1]` only), unset (`[::1]` first, then
 //!                                 127.0.0.1, as a browser on a dual-stack machine)
 //!      AUTHDECK_TEST_BROWSER_STRAYS  `1`: before requesting the app's callback,
 //!                                 send it hostile local traffic (strays.rs)
@@ -25,13 +27,8 @@
 //!   the callback's lines (see strays.rs)
 //! - `REFUSED <url> (<why>)`, `ERROR <url> (<error>)`, `TOO-MANY-REDIRECTS <url>`
 
-// The modules live in scripted_browser/ beside this file, which stays the
-// example's path in Cargo.toml.
-#[path = "scripted_browser/http.rs"]
 mod http;
-#[path = "scripted_browser/loopback.rs"]
 mod loopback;
-#[path = "scripted_browser/strays.rs"]
 mod strays;
 
 use std::fs::OpenOptions;
@@ -44,7 +41,9 @@ use loopback::Localhost;
 const MAX_HOPS: usize = 10;
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn main() -> ExitCode {
+/// The program: `scripted-browser [ignored args...] URL`, configured by the
+/// environment above.
+pub fn run() -> ExitCode {
     let Some(mut url) = std::env::args().skip(1).last() else {
         eprintln!("scripted-browser: usage: scripted-browser URL");
         return ExitCode::from(2);

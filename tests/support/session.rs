@@ -148,7 +148,7 @@ impl TestEnv {
             ),
             (
                 "BROWSER".to_string(),
-                super::browser_command().to_string_lossy().into_owned(),
+                crate::browser_command().to_string_lossy().into_owned(),
             ),
             (
                 "AUTHDECK_TEST_BROWSER_LOG".to_string(),
@@ -192,7 +192,7 @@ impl TestEnv {
 impl Drop for TestEnv {
     fn drop(&mut self) {
         if std::env::var_os("AUTHDECK_TEST_SESSION").is_some() {
-            super::secret_tool::clear_quietly(&self.keyring_service);
+            crate::secret_tool::clear_quietly(&self.keyring_service);
         }
     }
 }

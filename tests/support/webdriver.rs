@@ -1,5 +1,7 @@
 //! A minimal W3C WebDriver client for driving the real Authdeck window through
-//! tauri-driver (which starts WebKitWebDriver, which starts the app).
+//! tauri-driver (which starts WebKitWebDriver, which starts the app): the freshly
+//! built one ([`Driver::start`]) or any other binary, such as the installed
+//! `/usr/bin/authdeck-app` ([`Driver::start_app`], tests/package.rs).
 //!
 //! Every method panics with a clear message (and the tail of the driver's log)
 //! when WebDriver says no: these are test steps, and a failed step fails the test.
@@ -13,7 +15,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::session::TempDir;
+use crate::session::TempDir;
 
 /// How an element reference travels: W3C says `element-6066-11e4-a5e6-4fc5c7cd7c3a`,
 /// WebKitWebDriver sends `element-6066-11e4-a52e-4f735466cecf`. Accept any key with
@@ -49,8 +51,15 @@ pub struct Driver {
 impl Driver {
     /// Starts tauri-driver with `app_env` added to the environment (the app
     /// inherits it; provider credentials from the host are removed), waits until
-    /// it is ready, and opens a session on the built app.
+    /// it is ready, and opens a session on the freshly built app
+    /// (`target/<profile>/authdeck-app`).
     pub async fn start(app_env: &[(String, String)]) -> Driver {
+        Driver::start_app(app_env, &crate::app_path()).await
+    }
+
+    /// [`Driver::start`] on another app binary (`application`), e.g. the
+    /// installed `/usr/bin/authdeck-app`.
+    pub async fn start_app(app_env: &[(String, String)], application: &Path) -> Driver {
         let http = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(90))
@@ -83,7 +92,7 @@ impl Driver {
                 .stdin(Stdio::null())
                 .stdout(log)
                 .stderr(log_err);
-            super::cli::scrub_env(&mut command);
+            crate::cli::scrub_env(&mut command);
             command.envs(app_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             let child = command.spawn().unwrap_or_else(|e| {
                 panic!(
@@ -99,7 +108,7 @@ impl Driver {
             };
             match driver.wait_ready(Duration::from_secs(20)).await {
                 Ok(()) => {
-                    driver.open_session().await;
+                    driver.open_session(application).await;
                     return driver;
                 }
                 Err(why) => {
@@ -138,8 +147,8 @@ impl Driver {
         }
     }
 
-    async fn open_session(&mut self) {
-        let application = super::app_path();
+    async fn open_session(&mut self, application: &Path) {
+        let application = application.to_string_lossy();
         let capabilities = json!({
             "capabilities": {
                 "alwaysMatch": {
@@ -321,15 +330,22 @@ impl Driver {
             .unwrap_or_else(|e| self.fail(&format!("screenshot is not base64: {e}")))
     }
 
-    /// Saves a screenshot once two frames have been painted after the DOM
-    /// state the caller waited for (a screenshot taken right after a DOM change
-    /// can show the previous frame), plus time for 0.12 s colour transitions.
-    pub async fn save_screenshot(&self, path: &Path) {
+    /// Resolves once the page has produced two animation frames after now: the
+    /// DOM can be ahead of the screen (a screenshot taken right after a DOM
+    /// change can show the previous frame).
+    pub async fn wait_for_frames(&self) {
         self.execute(
             "return new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
             vec![],
         )
         .await;
+    }
+
+    /// Saves a screenshot once two frames have been painted after the DOM
+    /// state the caller waited for ([`Driver::wait_for_frames`]), plus time for
+    /// 0.12 s colour transitions.
+    pub async fn save_screenshot(&self, path: &Path) {
+        self.wait_for_frames().await;
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let png = self.screenshot_png().await;
         if let Some(parent) = path.parent() {
@@ -418,7 +434,9 @@ impl Driver {
         Ok(value)
     }
 
-    fn fail(&self, message: &str) -> ! {
+    /// Fails the test step: panics with `message` and the tail of the
+    /// driver's and the app's log.
+    pub fn fail(&self, message: &str) -> ! {
         let log = self.log();
         let tail: String = {
             let lines: Vec<&str> = log.lines().collect();

@@ -29,11 +29,9 @@ mod wire;
 
 pub use device::DeviceOutcome;
 pub use family::{Consent, Family};
+pub use http::Reply;
 pub use http::{Canned, Recorded};
-pub use wire::Account;
-// For tests that inspect answers or errors in detail; not every test file does.
-#[allow(unused_imports)]
-pub use {http::Reply, wire::TokenError};
+pub use wire::{Account, TokenError};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -64,7 +62,7 @@ pub struct FakeProvider {
 }
 
 impl FakeProvider {
-    /// Starts a server on 127.0.0.1:<free port> playing `family`, with the
+    /// Starts a server on `127.0.0.1:<free port>` playing `family`, with the
     /// family's defaults: client id `test-<id>-client`, secret `test-<id>-secret`
     /// (none for Microsoft and Dropbox: public PKCE clients), consent Approve.
     pub fn start(family: Family) -> FakeProvider {

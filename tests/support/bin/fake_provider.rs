@@ -2,7 +2,8 @@
 //! for measurements that need a provider outside the measured process
 //! (scripts/bench.sh times `authdeck connect` and google-auth-oauthlib against it).
 //!
-//! Built as the `fake-provider` example. Listens on 127.0.0.1 only.
+//! Built as the `fake-provider` program of authdeck-test-support
+//! (`target/<profile>/fake-provider`). Listens on 127.0.0.1 only.
 //!
 //! Usage: fake-provider FAMILY   (google, microsoft, github, dropbox, zoom, notion)
 //!
@@ -15,14 +16,10 @@
 //! It exits when stdin reaches end of file (the parent closed it or died), so it
 //! never outlives the run that started it.
 
-#[path = "fake_provider/mod.rs"]
-#[allow(dead_code)] // the program uses only part of the fake's knobs
-mod fake_provider;
-
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use fake_provider::{FakeProvider, Family};
+use authdeck_test_support::fake_provider::{FakeProvider, Family};
 
 fn main() -> ExitCode {
     let Some(family) = std::env::args().nth(1).as_deref().and_then(Family::from_id) else {

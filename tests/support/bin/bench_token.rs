@@ -9,14 +9,11 @@
 //!    refresh token the fake knows): the wall time until all have a token, and
 //!    how many refresh requests reached the provider (must be 1).
 //!
-//! Built as the `bench-token` example (release profile). Prints one JSON object.
+//! Built as the `bench-token` program of authdeck-test-support (release
+//! profile, by scripts/bench.sh). Prints one JSON object.
 //! Usage: bench-token [--calls N] [--callers N] [--rounds N]
 //!        bench-token --startup-only   (exits at once: times a GUI-free process start)
 //! Refuses to run outside the bench or test session: it writes to the keyring.
-
-#[path = "../../tests/support/fake_provider/mod.rs"]
-#[allow(dead_code, unused_imports)] // only part of the fake is used here
-mod fake_provider;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,7 +26,7 @@ use authdeck_core::secret::{AccessToken, RefreshToken};
 use authdeck_core::store::Store;
 use authdeck_core::token::{unix_now, Method, TokenSet};
 use authdeck_core::transport::HttpTransport;
-use fake_provider::{FakeProvider, Family};
+use authdeck_test_support::fake_provider::{FakeProvider, Family, Minted};
 
 const SERVICE_ID: &str = "google";
 const SCOPES: &[&str] = &[
@@ -299,7 +296,7 @@ async fn stampede(
     }))
 }
 
-fn token_set(minted: &fake_provider::Minted, expires_at: u64) -> TokenSet {
+fn token_set(minted: &Minted, expires_at: u64) -> TokenSet {
     let now = unix_now();
     TokenSet {
         access_token: AccessToken::new(minted.access_token.clone()),
