@@ -5,16 +5,14 @@
 //! One test in this file: it points the process at its own private D-Bus and
 //! keyring (libdbus reads the address once), where a monitor may listen.
 
-mod support;
-
 use authdeck_core::store::Store;
+use authdeck_test_support::cli::authdeck;
+use authdeck_test_support::private_keyring::PrivateBus;
+use authdeck_test_support::{require_test_session, secret_tool, TempDir, TestEnv};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::cli::authdeck;
-use support::private_keyring::PrivateBus;
-use support::{require_test_session, secret_tool, TempDir, TestEnv};
 
 const SERVICES: [&str; 6] = ["github", "google", "dropbox", "zoom", "notion", "microsoft"];
 
