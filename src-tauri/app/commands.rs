@@ -3,7 +3,7 @@
 
 use super::views::{AppStatusView, IpcError, KeyringView, LogoutView, ServiceView, SetupInfo};
 use super::{AppState, Notice};
-use authdeck_core::accounts::{ConnectEvent, ConnectOptions, State};
+use authdeck_core::accounts::{ConnectEvent, ConnectOptions, State, Which};
 use authdeck_core::credentials::Credentials;
 use authdeck_core::token::unix_now;
 use std::collections::HashMap;
@@ -106,6 +106,7 @@ pub async fn connect(
     app: AppHandle,
     state: Tauri<'_, AppState>,
     service: String,
+    scopes: Option<Vec<String>>,
 ) -> Result<ServiceView> {
     state.accounts.provider(&service)?;
     if state.accounts.attempt_url(&service).is_some() {
@@ -118,6 +119,7 @@ pub async fn connect(
     let options = ConnectOptions {
         open_browser: true,
         timeout: state.connect_timeout,
+        extra_scopes: scopes.unwrap_or_default(),
         on_event: Box::new(move |event| {
             if let ConnectEvent::Url(_) = event {
                 let _ = url_tx.send(Progress::Url);
@@ -169,14 +171,27 @@ pub async fn logout(
     app: AppHandle,
     state: Tauri<'_, AppState>,
     service: String,
+    account: Option<String>,
 ) -> Result<LogoutView> {
-    let outcome = state.accounts.logout(&service).await?;
+    let which = match account.as_deref() {
+        Some(name) => Which::Account(name),
+        None => Which::Only,
+    };
+    let outcomes = state.accounts.logout(&service, which).await?;
     state.set_notice(&service, None);
     let view = service_view(&state, &service).await?;
     emit_view(&app, &view);
+    let revoked = outcomes
+        .iter()
+        .all(|o| o.revocation == authdeck_core::accounts::Revocation::Revoked);
+    let message = outcomes
+        .into_iter()
+        .map(|o| o.message)
+        .collect::<Vec<_>>()
+        .join(" ");
     Ok(LogoutView {
-        revoked: outcome.revocation == authdeck_core::accounts::Revocation::Revoked,
-        message: outcome.message,
+        revoked,
+        message,
         view,
     })
 }
@@ -186,8 +201,9 @@ pub async fn refresh(
     app: AppHandle,
     state: Tauri<'_, AppState>,
     service: String,
+    account: Option<String>,
 ) -> Result<ServiceView> {
-    let result = state.accounts.refresh(&service).await;
+    let result = state.accounts.refresh(&service, account.as_deref()).await;
     match &result {
         Ok(_) => state.set_notice(&service, None),
         Err(e) if e.code() == "needs_reconnect" => state.set_notice(&service, None),

@@ -66,10 +66,21 @@ async fn refresh_due(app: &AppHandle, state: &AppState) {
         .collect();
     for id in ids {
         match state.accounts.refresh_if_due(&id, unix_now()).await {
-            Ok(None) => continue,
-            // Another process (the CLI) renewed it meanwhile: just show it.
-            Ok(Some(served)) if served.method == Method::SavedToken => {}
-            Ok(Some(_)) => tracing::info!(service = %id, "refreshed in the background"),
+            Ok(outcomes) if outcomes.is_empty() => continue,
+            Ok(outcomes) => {
+                for (account, outcome) in outcomes {
+                    match outcome {
+                        // Another process (the CLI) renewed it meanwhile: just show it.
+                        Ok(served) if served.method == Method::SavedToken => {}
+                        Ok(_) => {
+                            tracing::info!(service = %id, %account, "refreshed in the background")
+                        }
+                        Err(e) => {
+                            tracing::warn!(service = %id, %account, error = %e, "background refresh failed")
+                        }
+                    }
+                }
+            }
             Err(e) => tracing::warn!(service = %id, error = %e, "background refresh failed"),
         }
         if let Ok(view) = service_view(state, &id).await {

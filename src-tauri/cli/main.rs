@@ -6,7 +6,7 @@
 //! `authdeck token` prints the token and nothing else.
 
 use authdeck_core::accounts::{
-    Accounts, ConnectEvent, ConnectOptions, State, Status, DEFAULT_CONNECT_TIMEOUT,
+    Accounts, ConnectEvent, ConnectOptions, State, Status, Which, DEFAULT_CONNECT_TIMEOUT,
 };
 use authdeck_core::credentials::{Credentials, Source};
 use authdeck_core::error::Error;
@@ -40,6 +40,12 @@ enum Command {
         /// One JSON array for scripts; never contains a token.
         #[arg(long)]
         json: bool,
+        /// Only this account (as shown: an email address or a login), of
+        /// SERVICE.
+        #[arg(long, value_name = "ACCOUNT", requires = "service", value_parser = account_name)]
+        account: Option<String>,
+        /// Only this service.
+        service: Option<String>,
     },
     /// Sign in to a service through your browser (or a Server-to-Server app).
     Connect {
@@ -54,10 +60,17 @@ enum Command {
         /// browser (GitHub, Microsoft, Google's limited-input clients).
         #[arg(long, conflicts_with = "no_browser")]
         device: bool,
+        /// Ask for this permission too, on top of the ones the account has
+        /// (repeatable): e.g. --scope https://www.googleapis.com/auth/drive.file
+        #[arg(long = "scope", value_name = "SCOPE", conflicts_with = "device")]
+        scopes: Vec<String>,
     },
     /// Print a valid access token (refreshed if due) and nothing else.
     Token {
         service: String,
+        /// This account instead of the default one (as `authdeck status` shows it).
+        #[arg(long, value_name = "ACCOUNT", value_parser = account_name)]
+        account: Option<String>,
         /// The token must stay valid at least this many more seconds
         /// (renewed first if not; exit 1 if the service cannot give that).
         #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=31_536_000))]
@@ -82,7 +95,21 @@ enum Command {
         command: Vec<String>,
     },
     /// Cancel access at the service when it allows, and forget the sign-in here.
-    Logout { service: String },
+    Logout {
+        service: String,
+        /// The account to log out, when the service has several.
+        #[arg(long, value_name = "ACCOUNT", value_parser = account_name)]
+        account: Option<String>,
+        /// Log every account of the service out.
+        #[arg(long, conflicts_with = "account")]
+        all: bool,
+    },
+    /// Make ACCOUNT the one `authdeck token SERVICE` gives when no account is named.
+    Switch {
+        service: String,
+        #[arg(value_parser = account_name)]
+        account: String,
+    },
     /// git's credential helper (git runs this; see `authdeck setup-git`).
     #[command(name = "git-credential")]
     GitCredential {
@@ -193,6 +220,9 @@ fn run_cli() -> i32 {
             say!("authdeck: {e}");
             if e.needs_sign_in() {
                 4
+            } else if matches!(e, Error::AccountRequired { .. }) {
+                // The command line did not say enough: a usage error.
+                2
             } else {
                 1
             }
@@ -212,8 +242,18 @@ async fn run(command: Command) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Status { json } => {
-            let all = accounts.status_all(unix_now()).await?;
+        Command::Status {
+            json,
+            account,
+            service,
+        } => {
+            let mut all = match &service {
+                Some(id) => vec![accounts.status(id, unix_now()).await?],
+                None => accounts.status_all(unix_now()).await?,
+            };
+            if let (Some(name), Some(status)) = (&account, all.first_mut()) {
+                only_account(status, name)?;
+            }
             if json {
                 put!("{}", status_json(&all));
             } else {
@@ -221,11 +261,18 @@ async fn run(command: Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Switch { service, account } => {
+            let name = accounts.provider(&service)?.name.clone();
+            let label = accounts.switch(&service, &account).await?;
+            put!("{label} is now your default {name} account.");
+            Ok(())
+        }
         Command::Connect {
             service,
             no_browser,
             timeout,
             device,
+            scopes,
         } => {
             let name = accounts.provider(&service)?.name.clone();
             if device {
@@ -237,6 +284,7 @@ async fn run(command: Command) -> Result<(), Error> {
             let options = ConnectOptions {
                 open_browser: !no_browser,
                 timeout: Duration::from_secs(timeout),
+                extra_scopes: scopes,
                 on_event: Box::new(move |event| match event {
                     ConnectEvent::Url(url) => {
                         if no_browser {
@@ -253,22 +301,22 @@ async fn run(command: Command) -> Result<(), Error> {
                     }
                 }),
             };
-            accounts.connect(&service, options).await?;
+            let served = accounts.connect(&service, options).await?;
             let status = accounts.status(&service, unix_now()).await?;
-            match status.account {
-                Some(account) => put!("Connected {} as {account}.", status.name),
-                None => put!("Connected {}.", status.name),
-            }
+            say_connected(&status, served.account.as_deref());
             Ok(())
         }
         Command::Token {
             service,
+            account,
             min_valid,
             json,
         } => {
             let margin = authdeck_core::token::REFRESH_MARGIN_SECS;
             let secs = min_valid.map_or(margin, |s| s.max(margin));
-            let served = accounts.token_valid_for(&service, unix_now(), secs).await?;
+            let served = accounts
+                .token_valid_for(&service, account.as_deref(), unix_now(), secs)
+                .await?;
             let text = if json {
                 // Built here, from the one place that holds the token, on purpose:
                 // no view type that could be serialised elsewhere carries it.
@@ -292,9 +340,19 @@ async fn run(command: Command) -> Result<(), Error> {
             env,
             command,
         } => exec::run(&accounts, &services, &env, &command).await,
-        Command::Logout { service } => {
-            let outcome = accounts.logout(&service).await?;
-            put!("{}", outcome.message);
+        Command::Logout {
+            service,
+            account,
+            all,
+        } => {
+            let which = match (&account, all) {
+                (_, true) => Which::All,
+                (Some(name), false) => Which::Account(name),
+                (None, false) => Which::Only,
+            };
+            for outcome in accounts.logout(&service, which).await? {
+                put!("{}", outcome.message);
+            }
             Ok(())
         }
         Command::Config { action } => config(&accounts, action).await,
@@ -427,10 +485,67 @@ async fn connect_device(
         }
     }
     let status = accounts.status(service, unix_now()).await?;
-    match status.account {
+    let account = status.account.clone();
+    say_connected(&status, account.as_deref());
+    Ok(())
+}
+
+/// "Connected Google as ada@example.com.", and what the service did not grant.
+fn say_connected(status: &Status, account: Option<&str>) {
+    match account {
         Some(account) => put!("Connected {} as {account}.", status.name),
         None => put!("Connected {}.", status.name),
     }
+    let shown = status
+        .accounts
+        .iter()
+        .find(|a| a.account.as_deref() == account)
+        .or_else(|| status.accounts.iter().find(|a| a.default));
+    if let Some(a) = shown {
+        if !a.missing_scopes.is_empty() {
+            say!(
+                "{} did not grant every permission asked for; missing: {}. Connect again and allow them if you need them.",
+                status.name,
+                a.missing_scopes.join(", ")
+            );
+        }
+    }
+}
+
+/// An account name from the command line: not empty, no control characters.
+fn account_name(text: &str) -> Result<String, String> {
+    authdeck_core::roster::check_account_name(text)
+        .map(str::to_owned)
+        .map_err(|e| e.to_string())
+}
+
+/// Narrows a service's status to one account, which then stands at the top level.
+fn only_account(status: &mut Status, name: &str) -> Result<(), Error> {
+    let wanted = (name != authdeck_core::roster::UNNAMED).then_some(name);
+    let found = status
+        .accounts
+        .iter()
+        .find(|a| match (a.account.as_deref(), wanted) {
+            (Some(mine), Some(theirs)) => mine.eq_ignore_ascii_case(theirs),
+            (None, None) => true,
+            _ => false,
+        });
+    let Some(a) = found.cloned() else {
+        return Err(Error::UnknownAccount {
+            name: status.name.clone(),
+            account: name.to_owned(),
+            known: status.accounts.iter().map(|a| a.label.clone()).collect(),
+        });
+    };
+    status.state = a.state;
+    status.method = Some(a.method);
+    status.account = a.account.clone();
+    status.scopes = a.scopes.clone();
+    status.missing_scopes = a.missing_scopes.clone();
+    status.expires_at = a.expires_at;
+    status.has_refresh_token = a.has_refresh_token;
+    status.message = a.message.clone();
+    status.accounts = vec![a];
     Ok(())
 }
 
@@ -477,6 +592,22 @@ pub fn status_json(all: &[Status]) -> String {
                 State::Error => State::NotConfigured,
                 other => other,
             };
+            let accounts: Vec<serde_json::Value> = s
+                .accounts
+                .iter()
+                .map(|a| {
+                    serde_json::json!({
+                        "account": a.label,
+                        "default": a.default,
+                        "state": a.state,
+                        "method": a.method.as_str(),
+                        "scopes": a.scopes,
+                        "missing_scopes": a.missing_scopes,
+                        "expires_at": a.expires_at,
+                        "has_refresh_token": a.has_refresh_token,
+                    })
+                })
+                .collect();
             serde_json::json!({
                 "service": s.service,
                 "name": s.name,
@@ -484,8 +615,10 @@ pub fn status_json(all: &[Status]) -> String {
                 "method": s.method.map(|m| m.as_str()),
                 "account": s.account,
                 "scopes": s.scopes,
+                "missing_scopes": s.missing_scopes,
                 "expires_at": s.expires_at,
                 "has_refresh_token": s.has_refresh_token,
+                "accounts": accounts,
             })
         })
         .collect();
@@ -494,38 +627,69 @@ pub fn status_json(all: &[Status]) -> String {
 
 fn print_status_table(all: &[Status], now: u64) {
     put!(
-        "{:<12} {:<16} {:<24} EXPIRES",
+        "{:<12} {:<16} {:<28} EXPIRES",
         "SERVICE",
         "STATE",
         "ACCOUNT"
     );
+    let several = all.iter().any(|s| s.accounts.len() > 1);
     for s in all {
-        let state = match s.state {
-            State::NotConfigured => "not set up",
-            State::NotConnected => "not connected",
-            State::Connecting => "connecting",
-            State::Connected => "connected",
-            State::NeedsReconnect => "needs reconnect",
-            State::Error => "error",
-        };
-        let expires = match (s.state, s.expires_at) {
-            (State::Connected, None) => "never".to_owned(),
-            (State::Connected, Some(at)) if at > now => format!("in {}", human_duration(at - now)),
-            (State::Connected, Some(_)) => "due for refresh".to_owned(),
-            _ => String::new(),
-        };
+        if s.accounts.len() > 1 {
+            for (i, a) in s.accounts.iter().enumerate() {
+                let service = if i == 0 { s.service.as_str() } else { "" };
+                let account = if a.default {
+                    format!("{} (default)", a.label)
+                } else {
+                    a.label.clone()
+                };
+                put!(
+                    "{:<12} {:<16} {:<28} {}",
+                    service,
+                    state_words(a.state),
+                    account,
+                    expires_words(a.state, a.expires_at, now)
+                );
+                if let Some(message) = &a.message {
+                    put!("{:<12} {message}", "");
+                }
+            }
+            continue;
+        }
         put!(
-            "{:<12} {:<16} {:<24} {}",
+            "{:<12} {:<16} {:<28} {}",
             s.service,
-            state,
+            state_words(s.state),
             s.account.as_deref().unwrap_or("-"),
-            expires
+            expires_words(s.state, s.expires_at, now)
         );
         if let Some(message) = &s.message {
             if s.state != State::Connected {
                 put!("{:<12} {message}", "");
             }
         }
+    }
+    if several {
+        put!("\n`authdeck token SERVICE` gives the default account; pass --account for another.");
+    }
+}
+
+fn state_words(state: State) -> &'static str {
+    match state {
+        State::NotConfigured => "not set up",
+        State::NotConnected => "not connected",
+        State::Connecting => "connecting",
+        State::Connected => "connected",
+        State::NeedsReconnect => "needs reconnect",
+        State::Error => "error",
+    }
+}
+
+fn expires_words(state: State, expires_at: Option<u64>, now: u64) -> String {
+    match (state, expires_at) {
+        (State::Connected, None) => "never".to_owned(),
+        (State::Connected, Some(at)) if at > now => format!("in {}", human_duration(at - now)),
+        (State::Connected, Some(_)) => "due for refresh".to_owned(),
+        _ => String::new(),
     }
 }
 

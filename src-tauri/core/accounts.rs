@@ -7,10 +7,13 @@
 //! the person asks to connect; (d) an API key or personal token from the
 //! environment.
 //!
-//! Refresh never loses a rotated token: one refresh per service at a time (in
+//! A service holds any number of accounts (`roster`), each with its own token
+//! set; the default one answers when no account is named.
+//!
+//! Refresh never loses a rotated token: one refresh per account at a time (in
 //! this process and across processes), the store is re-read under the lock,
 //! the new set is saved before it is returned, a failed save keeps the old set,
-//! and a refused refresh token marks the service "needs reconnect".
+//! and a refused refresh token marks the account "needs reconnect".
 
 use crate::catalog::Catalog;
 use crate::credentials::{Credentials, Env};
@@ -20,6 +23,7 @@ use crate::flow;
 use crate::lock::RefreshLocks;
 use crate::loopback::CancelHandle;
 use crate::provider::Provider;
+use crate::roster::{check_account_name, Entry, Roster};
 use crate::secret::AccessToken;
 use crate::store::{SavedClient, Store, StoreError};
 use crate::token::{unix_now, Method, TokenSet};
@@ -40,7 +44,7 @@ mod refresh_rules;
 
 pub use connect::{ConnectEvent, ConnectOptions};
 pub use device::DeviceCode;
-pub use logout::{LogoutOutcome, Revocation};
+pub use logout::{LogoutOutcome, Revocation, Which};
 pub use refresh::refreshed_set;
 use refresh::Need;
 
@@ -68,7 +72,10 @@ pub struct Status {
     /// "Signed in with your browser", "via GITHUB_TOKEN", …
     pub method_label: Option<String>,
     pub account: Option<String>,
+    /// Granted.
     pub scopes: Vec<String>,
+    /// Asked for but not granted.
+    pub missing_scopes: Vec<String>,
     pub expires_at: Option<u64>,
     pub obtained_at: Option<u64>,
     pub refreshed_at: Option<u64>,
@@ -77,6 +84,29 @@ pub struct Status {
     pub message: Option<String>,
     /// The sign-in link while connecting (for "Copy link").
     pub authorize_url: Option<String>,
+    /// Every connected account, in connect order; the top-level fields above
+    /// describe the default one.
+    pub accounts: Vec<AccountStatus>,
+}
+
+/// One account of a service, without any secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountStatus {
+    /// The identity as the service gave it.
+    pub account: Option<String>,
+    /// As shown and as `--account` takes it (`-` for an unnamed account).
+    pub label: String,
+    pub default: bool,
+    pub state: State,
+    pub method: Method,
+    pub method_label: String,
+    pub scopes: Vec<String>,
+    pub missing_scopes: Vec<String>,
+    pub expires_at: Option<u64>,
+    pub obtained_at: u64,
+    pub refreshed_at: Option<u64>,
+    pub has_refresh_token: bool,
+    pub message: Option<String>,
 }
 
 impl Status {
@@ -90,12 +120,14 @@ impl Status {
             method_label: None,
             account: None,
             scopes: Vec::new(),
+            missing_scopes: Vec::new(),
             expires_at: None,
             obtained_at: None,
             refreshed_at: None,
             has_refresh_token: false,
             message: None,
             authorize_url: None,
+            accounts: Vec::new(),
         }
     }
 }
@@ -305,40 +337,46 @@ impl Accounts {
                 return Ok(status);
             }
         }
-        // Client credentials are read only when the token alone cannot tell.
-        let set = self.store.load_token(id).await?;
-        let needs_creds = match &set {
-            Some(set) => {
+        let (roster, sets) = self.roster_with_sets(id).await?;
+        // Client credentials are read only when the tokens alone cannot tell.
+        let needs_creds = sets.is_empty()
+            || sets.iter().any(|(_, set)| {
                 set.needs_reconnect.is_none() && !set.is_fresh(now) && set.refresh_token.is_none()
-            }
-            None => true,
-        };
+            });
         let creds = if needs_creds {
             Credentials::resolve(provider, &self.store.load_client(id).await?, &self.env)
         } else {
             Credentials::default()
         };
-        if let Some(set) = set {
-            status.method = Some(set.method);
-            status.method_label = Some(method_label(set.method, None));
-            status.account = set.account.clone();
-            status.scopes = set.scopes.clone();
-            status.expires_at = set.expires_at;
-            status.obtained_at = Some(set.obtained_at);
-            status.refreshed_at = set.refreshed_at;
-            status.has_refresh_token = set.refresh_token.is_some();
-            if let Some(reason) = &set.needs_reconnect {
-                status.state = State::NeedsReconnect;
-                status.message = Some(reason.clone());
-            } else if set.is_fresh(now)
-                || set.refresh_token.is_some()
-                || creds.unattended(provider).is_some()
-            {
-                status.state = State::Connected;
-            } else {
-                status.state = State::NeedsReconnect;
-                status.message =
-                    Some("The sign-in expired and cannot be renewed automatically.".to_owned());
+        if !sets.is_empty() {
+            let unattended = creds.unattended(provider).is_some();
+            status.accounts = sets
+                .iter()
+                .map(|(entry, set)| {
+                    let default = roster.default.as_deref() == Some(entry.key.as_str());
+                    account_status(entry, set, default, unattended, now)
+                })
+                .collect();
+            let shown = status
+                .accounts
+                .iter()
+                .find(|a| a.default)
+                .or(status.accounts.first())
+                .cloned();
+            if let Some(a) = shown {
+                status.state = a.state;
+                status.method = Some(a.method);
+                status.method_label = Some(a.method_label);
+                status.account = a.account;
+                status.scopes = a.scopes;
+                status.missing_scopes = a.missing_scopes;
+                status.expires_at = a.expires_at;
+                status.obtained_at = Some(a.obtained_at);
+                status.refreshed_at = a.refreshed_at;
+                status.has_refresh_token = a.has_refresh_token;
+                if a.message.is_some() {
+                    status.message = a.message;
+                }
             }
             return Ok(status);
         }
@@ -364,16 +402,27 @@ impl Accounts {
     /// A valid access token for scripts: (a) saved, refreshed when due;
     /// (b) a grant without a person; (d) an API key. Never opens a browser.
     pub async fn token(&self, id: &str, now: u64) -> Result<Served, Error> {
-        self.token_valid_for(id, now, crate::token::REFRESH_MARGIN_SECS)
+        self.token_valid_for(id, None, now, crate::token::REFRESH_MARGIN_SECS)
             .await
     }
 
-    /// [`token`](Self::token), valid for at least `secs` more seconds: renewed
-    /// first when the saved one ends sooner; an error when the service's
-    /// tokens do not last that long.
-    pub async fn token_valid_for(&self, id: &str, now: u64, secs: u64) -> Result<Served, Error> {
-        // The hot path: a saved, fresh token needs one keyring read and nothing else.
-        let saved = self.store.load_token(id).await?;
+    /// [`token`](Self::token) of `account` (the default one when `None`),
+    /// valid for at least `secs` more seconds: renewed first when the saved
+    /// one ends sooner; an error when the service's tokens do not last that long.
+    pub async fn token_valid_for(
+        &self,
+        id: &str,
+        account: Option<&str>,
+        now: u64,
+        secs: u64,
+    ) -> Result<Served, Error> {
+        // The hot path: a saved, fresh token needs two keyring reads (the
+        // account list, the record) and nothing else.
+        let chosen = self.choose(id, account).await?;
+        let key = chosen
+            .as_ref()
+            .map_or_else(|| id.to_owned(), |(entry, _)| entry.key.clone());
+        let saved = chosen.map(|(_, set)| set);
         if let Some(set) = &saved {
             if let Some(reason) = &set.needs_reconnect {
                 return Err(needs_reconnect(self.provider(id)?, reason.clone()));
@@ -388,7 +437,7 @@ impl Accounts {
         if let Some(set) = saved {
             if set.refresh_token.is_some() || creds.unattended(&provider).is_some() {
                 let served = self
-                    .refresh_locked(&provider, &creds, Need::ValidFor(secs))
+                    .refresh_locked(&provider, &creds, &key, Need::ValidFor(secs))
                     .await?;
                 return match served.expires_at {
                     Some(at) if at <= unix_now().saturating_add(secs) => Err(Error::Other(format!(
@@ -410,7 +459,7 @@ impl Accounts {
         }
         if let Some(grant) = creds.unattended(&provider) {
             return self
-                .unattended_grant(&provider, &creds, grant, unix_now())
+                .unattended_grant(&provider, &creds, &key, grant, unix_now())
                 .await;
         }
         if let Some((key, _)) = creds.api_key {
@@ -420,6 +469,130 @@ impl Accounts {
             name: provider.name.clone(),
             what_to_set: creds.what_to_set(&provider),
         })
+    }
+
+    // ----- accounts ------------------------------------------------------
+
+    /// The accounts of a service and their token sets, in connect order. An
+    /// account whose record has gone (a crash between two writes) is left out.
+    pub(crate) async fn roster_with_sets(
+        &self,
+        id: &str,
+    ) -> Result<(Roster, Vec<(Entry, TokenSet)>), Error> {
+        if let Some(roster) = self.store.load_roster(id).await? {
+            let mut sets = Vec::with_capacity(roster.entries.len());
+            for entry in &roster.entries {
+                if let Some(set) = self.store.load_token(&entry.key).await? {
+                    sets.push((entry.clone(), set));
+                }
+            }
+            return Ok((roster, sets));
+        }
+        // No account list: zero or one account, at the plain key, as
+        // earlier releases kept every sign-in.
+        match self.store.load_token(id).await? {
+            Some(set) => {
+                let roster = Roster::single(id, set.account.clone());
+                let entry = roster.entries[0].clone();
+                Ok((roster, vec![(entry, set)]))
+            }
+            None => Ok((Roster::default(), Vec::new())),
+        }
+    }
+
+    /// The account a command names (`None`: the default) and its token set;
+    /// `Ok(None)` when the service holds no account at all.
+    pub(crate) async fn choose(
+        &self,
+        id: &str,
+        account: Option<&str>,
+    ) -> Result<Option<(Entry, TokenSet)>, Error> {
+        let (roster, sets) = self.roster_with_sets(id).await?;
+        let wanted = match account {
+            None => {
+                let default = roster.default.clone();
+                return Ok(sets
+                    .iter()
+                    .find(|(e, _)| Some(&e.key) == default.as_ref())
+                    .or(sets.first())
+                    .cloned());
+            }
+            Some(name) => check_account_name(name).map_err(|e| Error::Config(e.to_string()))?,
+        };
+        match sets
+            .into_iter()
+            .find(|(e, _)| roster.find(wanted).is_some_and(|f| f.key == e.key))
+        {
+            Some(found) => Ok(Some(found)),
+            None => Err(Error::UnknownAccount {
+                name: self.provider(id)?.name.clone(),
+                account: wanted.to_owned(),
+                known: roster.labels(),
+            }),
+        }
+    }
+
+    /// Saves a new sign-in as the account it signed in as: the record of that
+    /// account when it is here (same identity, any case), a new account
+    /// otherwise. The first account of a service is its default.
+    pub(super) async fn add_or_replace(
+        &self,
+        provider: &Provider,
+        set: TokenSet,
+        method: Method,
+    ) -> Result<Served, Error> {
+        let id = provider.id.as_str();
+        let _guard = self
+            .refresh_locks
+            .acquire(&self.config_dir.join("locks"), &roster_lock(id))
+            .await;
+        let (mut roster, _) = self.roster_with_sets(id).await?;
+        if let Some(entry) = roster.find_identity(set.account.as_deref()) {
+            let key = entry.key.clone();
+            return self.save_new(provider, &key, set, method).await;
+        }
+        let key = roster.key_for_new(id, set.account.as_deref());
+        let account = set.account.clone();
+        // The record first, then the list: a crash in between leaves an
+        // unlisted record, never a listed account without one.
+        let served = self.save_new(provider, &key, set, method).await?;
+        roster.add(Entry { account, key });
+        self.store
+            .save_roster(id, &roster)
+            .await
+            .map_err(|source| Error::SaveFailed {
+                name: provider.name.clone(),
+                source,
+            })?;
+        Ok(served)
+    }
+
+    /// Makes `account` the service's default. Returns its label.
+    pub async fn switch(&self, id: &str, account: &str) -> Result<String, Error> {
+        let provider = self.provider(id)?.clone();
+        let wanted = check_account_name(account).map_err(|e| Error::Config(e.to_string()))?;
+        let _guard = self
+            .refresh_locks
+            .acquire(&self.config_dir.join("locks"), &roster_lock(id))
+            .await;
+        let (mut roster, _) = self.roster_with_sets(id).await?;
+        let Some(entry) = roster.find(wanted).cloned() else {
+            return Err(Error::UnknownAccount {
+                name: provider.name.clone(),
+                account: wanted.to_owned(),
+                known: roster.labels(),
+            });
+        };
+        roster.make_default(&entry.key);
+        self.store.save_roster(id, &roster).await?;
+        Ok(entry.label().to_owned())
+    }
+
+    /// The accounts of a service, as a person would name them.
+    pub async fn account_labels(&self, id: &str) -> Result<Vec<String>, Error> {
+        self.provider(id)?;
+        let (_, sets) = self.roster_with_sets(id).await?;
+        Ok(sets.iter().map(|(e, _)| e.label().to_owned()).collect())
     }
 
     /// Saves client credentials for a service; `None` leaves a value unchanged,
@@ -455,6 +628,46 @@ impl Accounts {
     }
 }
 
+/// The lock that serialises changes to a service's account list.
+pub(super) fn roster_lock(id: &str) -> String {
+    format!("{id}.accounts")
+}
+
+/// One account's status from its token set.
+fn account_status(
+    entry: &Entry,
+    set: &TokenSet,
+    default: bool,
+    unattended: bool,
+    now: u64,
+) -> AccountStatus {
+    let (state, message) = if let Some(reason) = &set.needs_reconnect {
+        (State::NeedsReconnect, Some(reason.clone()))
+    } else if set.is_fresh(now) || set.refresh_token.is_some() || unattended {
+        (State::Connected, None)
+    } else {
+        (
+            State::NeedsReconnect,
+            Some("The sign-in expired and cannot be renewed automatically.".to_owned()),
+        )
+    };
+    AccountStatus {
+        account: entry.account.clone(),
+        label: entry.label().to_owned(),
+        default,
+        state,
+        method: set.method,
+        method_label: method_label(set.method, None),
+        scopes: set.scopes.clone(),
+        missing_scopes: set.missing_scopes(),
+        expires_at: set.expires_at,
+        obtained_at: set.obtained_at,
+        refreshed_at: set.refreshed_at,
+        has_refresh_token: set.refresh_token.is_some(),
+        message,
+    }
+}
+
 /// A 429 is "come back later", not a broken sign-in: nothing is marked or retried.
 fn rate_limited(provider: &Provider, answer: &flow::Answer) -> Result<(), Error> {
     if answer.status == 429 {
@@ -474,11 +687,19 @@ fn needs_reconnect(provider: &Provider, reason: String) -> Error {
     }
 }
 
-/// A fresh token set from a token response.
-pub fn new_set(provider: &Provider, response: TokenResponse, method: Method, now: u64) -> TokenSet {
+/// A fresh token set from a token response to a request for `requested`.
+/// A response that names no scopes granted what was asked (RFC 6749 section 3.3).
+pub fn new_set(
+    provider: &Provider,
+    response: TokenResponse,
+    requested: Vec<String>,
+    method: Method,
+    now: u64,
+) -> TokenSet {
     TokenSet {
         expires_at: response.expires_in.map(|s| now.saturating_add(s)),
-        scopes: response.scopes.unwrap_or_else(|| provider.scopes.clone()),
+        scopes: response.scopes.unwrap_or_else(|| requested.clone()),
+        requested_scopes: requested,
         account: flow::account_from(provider, &response.identity),
         token_type: response.token_type.unwrap_or_else(|| "bearer".to_owned()),
         access_token: response.access_token,
@@ -521,6 +742,7 @@ mod tests {
             token_type: "bearer".into(),
             expires_at: Some(100),
             scopes: vec!["repo".into()],
+            requested_scopes: Vec::new(),
             method: Method::OauthPkce,
             account: Some("octocat".into()),
             obtained_at: 10,

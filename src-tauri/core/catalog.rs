@@ -752,7 +752,14 @@ mod tests {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        assert_eq!(params, ["access_type=offline", "hd=example.com"]);
+        assert_eq!(
+            params,
+            [
+                "access_type=offline",
+                "include_granted_scopes=true",
+                "hd=example.com"
+            ]
+        );
         assert_eq!(google.token_url, builtin_providers()[0].token_url);
         let ms = catalog.get("microsoft").expect("microsoft");
         assert_eq!(ms.redirect_host, RedirectHost::Loopback);

@@ -26,6 +26,19 @@ pub enum Error {
     #[error("{name} is not set up yet. Ways to set it up: {what_to_set}.")]
     NotConfigured { name: String, what_to_set: String },
 
+    #[error(
+        "{name} has no account called \"{account}\". {}",
+        known_accounts(known)
+    )]
+    UnknownAccount {
+        name: String,
+        account: String,
+        known: Vec<String>,
+    },
+
+    #[error("{name} has several accounts ({}): say which one with --account ACCOUNT, or use --all for every one.", known.join(", "))]
+    AccountRequired { name: String, known: Vec<String> },
+
     #[error("{name} is not connected. Ways to connect it: {what_to_set}.")]
     NotConnected { name: String, what_to_set: String },
 
@@ -86,6 +99,8 @@ impl Error {
             // Not reaching the issuer is the network's fault, not the config's.
             Error::Discovery(DiscoveryError::Unreachable { .. }) => "network_error",
             Error::Discovery(_) => "discovery_error",
+            Error::UnknownAccount { .. } => "unknown_account",
+            Error::AccountRequired { .. } => "account_required",
             Error::NotConfigured { .. } => "not_configured",
             Error::NotConnected { .. } => "not_connected",
             Error::NeedsReconnect { .. } => "needs_reconnect",
@@ -98,6 +113,14 @@ impl Error {
             Error::SaveFailed { .. } => "save_failed",
             Error::Other(_) => "error",
         }
+    }
+}
+
+fn known_accounts(known: &[String]) -> String {
+    if known.is_empty() {
+        "No account is connected.".to_owned()
+    } else {
+        format!("Its accounts: {}.", known.join(", "))
     }
 }
 

@@ -723,6 +723,7 @@ mod tests {
             token_type: "bearer".into(),
             expires_at: None,
             scopes: vec![],
+            requested_scopes: Vec::new(),
             method: crate::token::Method::OauthPkce,
             account: None,
             obtained_at: 0,

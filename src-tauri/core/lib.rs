@@ -19,7 +19,9 @@
 //! - `browser`: opens the sign-in page in the person's own browser.
 //! - `store`: token and client records, over the OS keyring (one Secret Service
 //!   session per process on Linux; memory in unit tests).
-//! - `lock`: one refresh per service, in process and across processes.
+//! - `roster`: which accounts a service holds and its default; the keys of
+//!   their records.
+//! - `lock`: one refresh per account, in process and across processes.
 //! - `accounts`: status, the auth chain, and its `connect`, `device`,
 //!   `refresh` and `logout` flows.
 //! - `paths`, `error`, `logging`: folders; typed errors with stable codes;
@@ -39,6 +41,7 @@ pub mod loopback;
 pub mod paths;
 pub mod pkce;
 pub mod provider;
+pub mod roster;
 pub mod secret;
 pub mod setup;
 pub mod store;

@@ -1,10 +1,10 @@
-//! One refresh per service at a time, inside one process and across processes.
+//! One refresh per account at a time, inside one process and across processes.
 //!
 //! Rotating providers (Microsoft, Zoom, Notion, GitHub Apps) kill a refresh token
 //! once it is used, so two refreshes racing on the same token log the person
-//! out. Inside a process an async mutex per service queues callers; across
-//! processes (the app and the CLI at once) an OS file lock in
-//! `<config dir>/locks/<service>.lock` does. The OS drops the file lock when a
+//! out. Inside a process an async mutex per account record queues callers;
+//! across processes (the app and the CLI at once) an OS file lock in
+//! `<config dir>/locks/` does (see `lock_path`). The OS drops the file lock when a
 //! process dies, so a crash never leaves a service locked.
 
 use std::collections::HashMap;
@@ -59,8 +59,28 @@ impl RefreshLocks {
     }
 }
 
-fn lock_path(locks_dir: &Path, service: &str) -> PathBuf {
-    locks_dir.join(format!("{service}.lock"))
+/// `<key>.lock` for a service's first account (the lock earlier releases
+/// take, so an older process still running during an upgrade is held off);
+/// `<service>.<hash>.lock` for a key with an account name in it, whose
+/// characters (`@`, `/`, anything a service allows) never reach the file name.
+fn lock_path(locks_dir: &Path, key: &str) -> PathBuf {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if plain(key) {
+        return locks_dir.join(format!("{key}.lock"));
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let service = key
+        .split('/')
+        .next()
+        .filter(|s| plain(s))
+        .unwrap_or("account");
+    locks_dir.join(format!("{service}.{hash}.lock"))
 }
 
 fn lock_file(path: &Path) -> std::io::Result<File> {
@@ -82,6 +102,23 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
+
+    #[test]
+    fn lock_files_of_accounts_are_plain_names() {
+        let dir = Path::new("/locks");
+        assert_eq!(lock_path(dir, "github"), dir.join("github.lock"));
+        let a = lock_path(dir, "github/ada@example.com");
+        let b = lock_path(dir, "github/../../etc/passwd");
+        for path in [&a, &b] {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            assert!(
+                name.starts_with("github.") && name.ends_with(".lock"),
+                "{name}"
+            );
+            assert_eq!(path.parent(), Some(dir));
+        }
+        assert_ne!(a, b);
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn one_holder_at_a_time_per_service() {

@@ -2,7 +2,11 @@
 //!
 //! One keyring item per service and kind, under the keyring service name
 //! (`authdeck`, or `$AUTHDECK_KEYRING_SERVICE` so tests can run side by side):
-//! - `token:<id>`  the token set, as a versioned JSON record;
+//! - `token:<key>` one account's token set, as a versioned JSON record (the
+//!   key is the service id for a service's first account, `<id>/<account>`
+//!   for the others: `roster.rs`);
+//! - `accounts:<id>` which accounts a service holds and its default, once it
+//!   holds more than one;
 //! - `client:<id>` client credentials saved through the app or `authdeck config set`.
 //!
 //! The store never falls back to memory or a file: when the keyring cannot be
@@ -34,6 +38,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::roster::{Entry, Roster};
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::token::{Method, TokenSet};
 use serde::{Deserialize, Serialize};
@@ -146,6 +151,29 @@ impl Store {
         self.delete(&token_item(id)).await
     }
 
+    /// The roster record of a service; `None` when it has none (zero or one
+    /// account at its plain key, as earlier releases kept them).
+    pub async fn load_roster(&self, id: &str) -> Result<Option<Roster>, StoreError> {
+        let item = roster_item(id);
+        match self.get(&item).await? {
+            None => Ok(None),
+            Some(text) => RosterRecord::decode(id, &text)
+                .map(Some)
+                .map_err(|detail| StoreError::Damaged { item, detail }),
+        }
+    }
+
+    /// Saves the roster; one that the token records alone describe (one
+    /// account at the plain key, or none) is deleted instead, so a
+    /// single-account service stays exactly as earlier releases wrote it.
+    pub async fn save_roster(&self, id: &str, roster: &Roster) -> Result<(), StoreError> {
+        if roster.is_implicit(id) {
+            return self.delete(&roster_item(id)).await;
+        }
+        self.set(&roster_item(id), RosterRecord::encode(roster))
+            .await
+    }
+
     pub async fn load_client(&self, id: &str) -> Result<SavedClient, StoreError> {
         let item = client_item(id);
         match self.get(&item).await? {
@@ -192,8 +220,12 @@ impl Store {
     }
 }
 
-pub(crate) fn token_item(id: &str) -> String {
-    format!("token:{id}")
+pub(crate) fn token_item(key: &str) -> String {
+    format!("token:{key}")
+}
+
+fn roster_item(id: &str) -> String {
+    format!("accounts:{id}")
 }
 
 fn client_item(id: &str) -> String {
@@ -242,8 +274,12 @@ struct TokenRecord {
     refresh_token: Option<String>,
     token_type: String,
     expires_at: Option<u64>,
+    /// Granted.
     #[serde(default)]
     scopes: Vec<String>,
+    /// Asked for; empty in records of releases that did not keep it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    requested_scopes: Vec<String>,
     method: Method,
     #[serde(default)]
     account: Option<String>,
@@ -265,6 +301,7 @@ impl TokenRecord {
             token_type: set.token_type.clone(),
             expires_at: set.expires_at,
             scopes: set.scopes.clone(),
+            requested_scopes: set.requested_scopes.clone(),
             method: set.method,
             account: set.account.clone(),
             obtained_at: set.obtained_at,
@@ -302,12 +339,89 @@ impl TokenRecord {
             token_type: record.token_type,
             expires_at: record.expires_at,
             scopes: record.scopes,
+            requested_scopes: record.requested_scopes,
             method: record.method,
             account: record.account,
             obtained_at: record.obtained_at,
             refreshed_at: record.refreshed_at,
             needs_reconnect: record.needs_reconnect,
         })
+    }
+}
+
+/// The JSON of a service's roster record (version 1).
+#[derive(Serialize, Deserialize)]
+struct RosterRecord {
+    version: u32,
+    default: Option<String>,
+    accounts: Vec<RosterEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RosterEntry {
+    account: Option<String>,
+    key: String,
+}
+
+impl RosterRecord {
+    const VERSION: u32 = 1;
+
+    fn encode(roster: &Roster) -> String {
+        let record = RosterRecord {
+            version: Self::VERSION,
+            default: roster.default.clone(),
+            accounts: roster
+                .entries
+                .iter()
+                .map(|e| RosterEntry {
+                    account: e.account.clone(),
+                    key: e.key.clone(),
+                })
+                .collect(),
+        };
+        serde_json::to_string(&record).unwrap_or_default()
+    }
+
+    /// Only keys of this service are accepted, so a damaged or planted
+    /// record can never point one service at another's tokens.
+    fn decode(id: &str, text: &str) -> Result<Roster, String> {
+        let record: RosterRecord = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "not an account list (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?;
+        if record.version != Self::VERSION {
+            return Err(format!(
+                "written by a newer Authdeck (format {}); update Authdeck",
+                record.version
+            ));
+        }
+        let prefix = format!("{id}/");
+        let mut roster = Roster::default();
+        for entry in record.accounts {
+            let ours = entry.key == id
+                || entry
+                    .key
+                    .strip_prefix(&prefix)
+                    .is_some_and(|rest| !rest.is_empty());
+            if !ours {
+                return Err(format!("lists a record of another service ({})", entry.key));
+            }
+            if roster.entries.iter().any(|e| e.key == entry.key) {
+                continue;
+            }
+            roster.entries.push(Entry {
+                account: entry.account,
+                key: entry.key,
+            });
+        }
+        roster.default = record
+            .default
+            .filter(|key| roster.entries.iter().any(|e| &e.key == key))
+            .or_else(|| roster.entries.first().map(|e| e.key.clone()));
+        Ok(roster)
     }
 }
 
@@ -332,6 +446,7 @@ mod tests {
             token_type: "bearer".into(),
             expires_at: Some(2_000),
             scopes: vec!["repo".into()],
+            requested_scopes: vec!["repo".into(), "gist".into()],
             method: Method::OauthPkce,
             account: Some("octocat".into()),
             obtained_at: 1_000,
@@ -356,6 +471,41 @@ mod tests {
     fn record_from_a_newer_version_is_refused_not_misread() {
         let text = TokenRecord::encode(&sample()).replace("\"version\":1", "\"version\":9");
         assert!(TokenRecord::decode(&text).unwrap_err().contains("newer"));
+    }
+
+    #[test]
+    fn a_record_of_an_earlier_release_reads_with_nothing_requested() {
+        let text =
+            TokenRecord::encode(&sample()).replace(r#""requested_scopes":["repo","gist"],"#, "");
+        assert!(!text.contains("requested"), "{text}");
+        let set = TokenRecord::decode(&text).unwrap();
+        assert!(set.requested_scopes.is_empty());
+        assert_eq!(set.scopes, vec!["repo"]);
+    }
+
+    #[test]
+    fn roster_round_trips_and_refuses_keys_of_other_services() {
+        let mut roster = Roster::single("github", Some("octocat".into()));
+        roster.add(Entry {
+            account: Some("hubot".into()),
+            key: "github/hubot".into(),
+        });
+        roster.make_default("github/hubot");
+        let text = RosterRecord::encode(&roster);
+        assert_eq!(RosterRecord::decode("github", &text).unwrap(), roster);
+        let planted = text.replace("github/hubot", "google");
+        assert!(RosterRecord::decode("github", &planted)
+            .unwrap_err()
+            .contains("another service"));
+        let dangling = text.replace(r#""default":"github/hubot""#, r#""default":"github/x""#);
+        assert_eq!(
+            RosterRecord::decode("github", &dangling)
+                .unwrap()
+                .default
+                .as_deref(),
+            Some("github"),
+            "a default that is not listed falls back to the first account"
+        );
     }
 
     #[test]

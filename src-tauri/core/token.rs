@@ -51,7 +51,11 @@ pub struct TokenSet {
     pub token_type: String,
     /// Unix seconds; `None` means the service said the token does not expire.
     pub expires_at: Option<u64>,
+    /// What the service granted (RFC 6749 section 3.3: when it does not say,
+    /// what was asked for).
     pub scopes: Vec<String>,
+    /// What Authdeck asked for; empty for records of earlier releases.
+    pub requested_scopes: Vec<String>,
     pub method: Method,
     /// Who the token belongs to (email, login or name), when the service told us.
     pub account: Option<String>,
@@ -63,6 +67,16 @@ pub struct TokenSet {
 }
 
 impl TokenSet {
+    /// Asked for but not granted (a person unticked it on the consent page,
+    /// or the service gave less), in the order asked.
+    pub fn missing_scopes(&self) -> Vec<String> {
+        self.requested_scopes
+            .iter()
+            .filter(|s| !self.scopes.contains(s))
+            .cloned()
+            .collect()
+    }
+
     /// Usable without a refresh: not expiring within the safety margin.
     pub fn is_fresh(&self, now: u64) -> bool {
         self.valid_for(now, REFRESH_MARGIN_SECS)
@@ -122,6 +136,7 @@ mod tests {
             token_type: "bearer".into(),
             expires_at,
             scopes: vec![],
+            requested_scopes: Vec::new(),
             method: Method::OauthPkce,
             account: None,
             obtained_at: 1_000,

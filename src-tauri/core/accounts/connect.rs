@@ -25,20 +25,32 @@ pub enum ConnectEvent {
 pub struct ConnectOptions {
     pub open_browser: bool,
     pub timeout: Duration,
+    /// Permissions to ask for on top of the service's own (`--scope`, or a
+    /// missing scope chip in the window).
+    pub extra_scopes: Vec<String>,
     pub on_event: Box<dyn Fn(ConnectEvent) + Send + Sync>,
 }
 
 impl Accounts {
     /// Connects a service: a grant without a person when one is set up, else
     /// the browser sign-in with PKCE over a one-shot loopback listener.
+    ///
+    /// The sign-in is saved as the account it signed in as: that account's
+    /// record is replaced when it is already here, otherwise it is added.
     pub async fn connect(&self, id: &str, options: ConnectOptions) -> Result<Served, Error> {
-        let provider = self.provider_ready(id).await?;
+        let mut provider = self.provider_ready(id).await?;
         let _attempt = AttemptGuard::register(self, &provider)?;
         let creds = self.credentials(&provider).await?;
         if let Some(grant) = creds.unattended(&provider) {
             return self
-                .unattended_grant(&provider, &creds, grant, unix_now())
+                .unattended_grant(&provider, &creds, id, grant, unix_now())
                 .await;
+        }
+        for scope in options.extra_scopes {
+            let scope = scope.trim().to_owned();
+            if !scope.is_empty() && !provider.scopes.contains(&scope) {
+                provider.scopes.push(scope);
+            }
         }
         if !creds.can_sign_in(&provider) {
             return Err(Error::NotConfigured {
@@ -96,11 +108,17 @@ impl Accounts {
         )?;
         let now = unix_now();
         let response = self.exchange(&provider, request).await?;
-        let mut set = new_set(&provider, response, Method::OauthPkce, now);
+        let mut set = new_set(
+            &provider,
+            response,
+            provider.scopes.clone(),
+            Method::OauthPkce,
+            now,
+        );
         set.account = self
             .who_am_i(&provider, &set.access_token, &set.account)
             .await;
-        self.save_new(&provider, set, Method::OauthPkce).await
+        self.add_or_replace(&provider, set, Method::OauthPkce).await
     }
 
     /// The account's identity; a failure here never fails the connect.

@@ -94,10 +94,13 @@ impl Accounts {
             match parsed {
                 Ok(response) => {
                     let now = unix_now();
-                    let mut set = new_set(&provider, response, Method::DeviceCode, now);
+                    let requested = provider.scopes.clone();
+                    let mut set = new_set(&provider, response, requested, Method::DeviceCode, now);
                     let token = set.access_token.clone();
                     set.account = self.who_am_i(&provider, &token, &set.account).await;
-                    return self.save_new(&provider, set, Method::DeviceCode).await;
+                    return self
+                        .add_or_replace(&provider, set, Method::DeviceCode)
+                        .await;
                 }
                 Err(TokenError::Provider { error, .. }) if error == "authorization_pending" => {}
                 // RFC 8628 section 3.5: every slow_down adds 5 seconds.

@@ -1,6 +1,6 @@
 //! Refreshing without losing anyone. Rotating services kill a refresh token
-//! once it is used, so: one refresh per service at a time (in this process
-//! and across processes), the store re-read under the lock with the caller's
+//! once it is used, so: one refresh per account at a time (in this process
+//! and across processes; another account of the service is never touched), the store re-read under the lock with the caller's
 //! own rule, the request sent once and never replayed, the new set saved
 //! before it is returned (a failed save keeps the old one), and a refused
 //! refresh token marks the service "needs reconnect" instead of deleting it.
@@ -28,44 +28,64 @@ pub(super) enum Need {
 }
 
 impl Accounts {
-    /// Refreshes now, even when the token is still fresh ("Refresh now").
-    pub async fn refresh(&self, id: &str) -> Result<Served, Error> {
+    /// Refreshes `account` (the default when `None`) now, even when its token
+    /// is still fresh ("Refresh now").
+    pub async fn refresh(&self, id: &str, account: Option<&str>) -> Result<Served, Error> {
         let provider = self.provider_ready(id).await?;
         let creds = self.credentials(&provider).await?;
-        self.refresh_locked(&provider, &creds, Need::Now).await
+        let key = match self.choose(id, account).await? {
+            Some((entry, _)) => entry.key,
+            None => id.to_owned(),
+        };
+        self.refresh_locked(&provider, &creds, &key, Need::Now)
+            .await
     }
 
-    /// Refreshes when the background schedule says it is due.
-    pub async fn refresh_if_due(&self, id: &str, now: u64) -> Result<Option<Served>, Error> {
-        let Some(set) = self.store.load_token(id).await? else {
-            return Ok(None);
-        };
-        let due = set.needs_reconnect.is_none()
-            && set.refresh_token.is_some()
-            && set.refresh_due_at().is_some_and(|at| at <= now);
-        if !due {
-            return Ok(None);
+    /// Refreshes every account of the service whose background schedule says
+    /// it is due; each account's outcome, by label (nothing when none is due).
+    pub async fn refresh_if_due(
+        &self,
+        id: &str,
+        now: u64,
+    ) -> Result<Vec<(String, Result<Served, Error>)>, Error> {
+        let (_, sets) = self.roster_with_sets(id).await?;
+        let due: Vec<_> = sets
+            .into_iter()
+            .filter(|(_, set)| {
+                set.needs_reconnect.is_none()
+                    && set.refresh_token.is_some()
+                    && set.refresh_due_at().is_some_and(|at| at <= now)
+            })
+            .collect();
+        if due.is_empty() {
+            return Ok(Vec::new());
         }
         let provider = self.provider_ready(id).await?;
         let creds = self.credentials(&provider).await?;
-        self.refresh_locked(&provider, &creds, Need::Due)
-            .await
-            .map(Some)
+        let mut outcomes = Vec::with_capacity(due.len());
+        for (entry, _) in due {
+            let outcome = self
+                .refresh_locked(&provider, &creds, &entry.key, Need::Due)
+                .await;
+            outcomes.push((entry.label().to_owned(), outcome));
+        }
+        Ok(outcomes)
     }
 
+    /// Refreshes the account whose record is `key`, under its lock.
     pub(super) async fn refresh_locked(
         &self,
         provider: &Provider,
         creds: &Credentials,
+        key: &str,
         need: Need,
     ) -> Result<Served, Error> {
-        let id = provider.id.as_str();
         let _guard = self
             .refresh_locks
-            .acquire(&self.config_dir.join("locks"), id)
+            .acquire(&self.config_dir.join("locks"), key)
             .await;
         // Another task or process may have refreshed (and rotated) while we waited.
-        let Some(current) = self.store.load_token(id).await? else {
+        let Some(current) = self.store.load_token(key).await? else {
             return Err(Error::NotConnected {
                 name: provider.name.clone(),
                 what_to_set: creds.what_to_set(provider),
@@ -88,14 +108,16 @@ impl Accounts {
         }
         let Some(refresh_token) = current.refresh_token.clone() else {
             if let Some(grant) = creds.unattended(provider) {
-                return self.unattended_grant(provider, creds, grant, now).await;
+                return self
+                    .unattended_grant(provider, creds, key, grant, now)
+                    .await;
             }
             return Err(needs_reconnect(
                 provider,
                 "This sign-in cannot be renewed automatically.".to_owned(),
             ));
         };
-        tracing::info!(service = id, "refreshing");
+        tracing::info!(service = %provider.id, record = key, "refreshing");
         let request =
             flow::token_request(provider, &self.env, creds, Grant::Refresh(refresh_token))?;
         // Sent once: if the answer is lost, the next call re-reads the store
@@ -112,8 +134,8 @@ impl Accounts {
                 let reason = "The service no longer accepts Authdeck's saved sign-in (it may have been revoked, expired after a long time unused, or replaced by a newer sign-in).".to_owned();
                 let mut marked = current;
                 marked.needs_reconnect = Some(reason.clone());
-                if let Err(save_error) = self.store.save_token(id, &marked).await {
-                    tracing::warn!(service = id, error = %save_error, "could not mark needs-reconnect");
+                if let Err(save_error) = self.store.save_token(key, &marked).await {
+                    tracing::warn!(record = key, error = %save_error, "could not mark needs-reconnect");
                 }
                 return Err(needs_reconnect(provider, reason));
             }
@@ -125,18 +147,20 @@ impl Accounts {
             }
         };
         let set = refreshed_set(current, response, now);
-        self.save_new(provider, set, Method::Refreshed).await
+        self.save_new(provider, key, set, Method::Refreshed).await
     }
 
-    /// Saves a new token set before anyone can use it; on failure the old set stays.
+    /// Saves a new token set (at record `key`) before anyone can use it; on
+    /// failure the old set stays.
     pub(super) async fn save_new(
         &self,
         provider: &Provider,
+        key: &str,
         set: TokenSet,
         method: Method,
     ) -> Result<Served, Error> {
         self.store
-            .save_token(&provider.id, &set)
+            .save_token(key, &set)
             .await
             .map_err(|source| Error::SaveFailed {
                 name: provider.name.clone(),
@@ -151,6 +175,7 @@ impl Accounts {
         &self,
         provider: &Provider,
         creds: &Credentials,
+        key: &str,
         grant: Unattended,
         now: u64,
     ) -> Result<Served, Error> {
@@ -162,9 +187,15 @@ impl Accounts {
         };
         let request = flow::token_request(provider, &self.env, creds, grant)?;
         let response = self.exchange(provider, request).await?;
-        let mut set = new_set(provider, response, Method::ClientCredentials, now);
+        let mut set = new_set(
+            provider,
+            response,
+            provider.scopes.clone(),
+            Method::ClientCredentials,
+            now,
+        );
         set.account = Some("Server-to-Server app".to_owned());
-        self.save_new(provider, set, Method::ClientCredentials)
+        self.save_new(provider, key, set, Method::ClientCredentials)
             .await
     }
 
@@ -192,6 +223,7 @@ pub fn refreshed_set(old: TokenSet, response: TokenResponse, now: u64) -> TokenS
     TokenSet {
         expires_at: response.expires_in.map(|s| now.saturating_add(s)),
         scopes: response.scopes.unwrap_or(old.scopes),
+        requested_scopes: old.requested_scopes,
         token_type: response.token_type.unwrap_or(old.token_type),
         access_token: response.access_token,
         refresh_token: response.refresh_token.or(old.refresh_token),

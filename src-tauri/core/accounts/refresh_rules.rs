@@ -69,6 +69,7 @@ fn set(access: &str, refresh: &str, expires_in: i64) -> TokenSet {
         token_type: "bearer".into(),
         expires_at: Some(now.saturating_add_signed(expires_in)),
         scopes: vec!["recording:read".into()],
+        requested_scopes: Vec::new(),
         method: Method::OauthPkce,
         account: Some("ada@example.com".into()),
         obtained_at: now.saturating_sub(3_600),

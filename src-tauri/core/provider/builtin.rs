@@ -104,7 +104,13 @@ fn google() -> Provider {
         // consent. Refresh tokens die after 6 months unused, after 7 days for
         // apps in "Testing" mode, and the 101st for one account kills the oldest.
         // Access tokens last about 1 hour.
-        extra_authorize_params: pairs(&[("access_type", "offline"), ("prompt", "consent")]),
+        // include_granted_scopes: asking for one more permission keeps the
+        // ones granted before (incremental authorization).
+        extra_authorize_params: pairs(&[
+            ("access_type", "offline"),
+            ("prompt", "consent"),
+            ("include_granted_scopes", "true"),
+        ]),
         // Google adds `iss` to the callback (RFC 9207) and publishes discovery.
         issuer: Some(text("https://accounts.google.com")),
         revoke_note: text("Google will be told to cancel Authdeck's access."),

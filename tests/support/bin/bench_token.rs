@@ -304,6 +304,7 @@ fn token_set(minted: &Minted, expires_at: u64) -> TokenSet {
         token_type: "Bearer".to_owned(),
         expires_at: Some(expires_at),
         scopes: SCOPES.iter().map(|s| s.to_string()).collect(),
+        requested_scopes: Vec::new(),
         method: Method::OauthPkce,
         account: Some("ada@example.com".to_owned()),
         obtained_at: now.saturating_sub(3600),

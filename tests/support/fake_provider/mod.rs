@@ -90,6 +90,7 @@ impl FakeProvider {
             device: Default::default(),
             revoke_client_auth: false,
             account: Account::default_for(family),
+            withheld_scopes: Vec::new(),
             codes: Vec::new(),
             access: Vec::new(),
             refresh: Vec::new(),
@@ -306,6 +307,24 @@ impl FakeProvider {
     /// Who the person is (userinfo, Notion's owner.user, id_token).
     pub fn set_account(&self, account: Account) {
         self.lock().account = account;
+    }
+
+    /// The person unticks these permissions on the consent page: codes from
+    /// now on grant what was asked for without them, and say so in the
+    /// token response's `scope`.
+    pub fn withhold_scopes(&self, scopes: &[&str]) {
+        self.lock().withheld_scopes = scopes.iter().map(|s| s.to_string()).collect();
+    }
+
+    /// A person with this email (and login, the part before `@`): who the
+    /// next sign-in is.
+    pub fn sign_in_as(&self, email: &str) {
+        let login = email.split('@').next().unwrap_or(email).to_owned();
+        self.set_account(Account {
+            login,
+            email: email.to_owned(),
+            name: email.to_owned(),
+        });
     }
 
     /// Every access token issued so far is now expired.

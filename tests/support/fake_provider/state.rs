@@ -57,6 +57,9 @@ pub(super) struct State {
     /// The Google-family /revoke wants client authentication (RFC 7009 §2.1).
     pub(super) revoke_client_auth: bool,
     pub(super) account: Account,
+    /// Scopes the person unticks on the consent page (Google's granular
+    /// consent): left out of what the code grants.
+    pub(super) withheld_scopes: Vec<String>,
     pub(super) codes: Vec<IssuedCode>,
     pub(super) access: Vec<AccessToken>,
     pub(super) refresh: Vec<RefreshToken>,
@@ -307,6 +310,7 @@ impl State {
             .map(|s| {
                 s.split([' ', ','])
                     .filter(|p| !p.is_empty())
+                    .filter(|p| !self.withheld_scopes.iter().any(|w| w == p))
                     .map(str::to_string)
                     .collect()
             })
