@@ -22,6 +22,7 @@ fn sample(now: u64) -> TokenSet {
         token_type: "bearer".into(),
         expires_at: Some(now + 3_600),
         scopes: vec!["repo".into(), "read:org".into()],
+        requested_scopes: Vec::new(),
         method: Method::OauthPkce,
         account: Some("octocat".into()),
         obtained_at: now,

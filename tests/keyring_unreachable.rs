@@ -119,6 +119,7 @@ fn sample() -> authdeck_core::token::TokenSet {
         token_type: "bearer".into(),
         expires_at: None,
         scopes: vec![],
+        requested_scopes: Vec::new(),
         method: authdeck_core::token::Method::ApiKey,
         account: None,
         obtained_at: 0,

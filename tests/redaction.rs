@@ -26,6 +26,7 @@ fn every_type_holding_a_secret_is_redacted_in_debug_and_display() {
         token_type: "bearer".into(),
         expires_at: Some(1),
         scopes: vec![],
+        requested_scopes: Vec::new(),
         method: Method::OauthPkce,
         account: None,
         obtained_at: 0,
