@@ -73,6 +73,13 @@ if [ "$run_package_phase" -eq 1 ]; then
   end_phase
 fi
 
+# The previous release's `authdeck`, built from git history, for the upgrade
+# tests (tests/upgrade.rs). Built once; later runs only check it.
+start_phase "previous release (scripts/previous-release.sh)"
+AUTHDECK_PREVIOUS_RELEASE_CLI="$(bash scripts/previous-release.sh </dev/null)"
+export AUTHDECK_PREVIOUS_RELEASE_CLI
+end_phase
+
 start_phase "cargo test (private D-Bus + gnome-keyring + Xvfb)"
 if [ "$#" -gt 0 ]; then
   # A developer's own selection, e.g. `--test window -- stored_token`.

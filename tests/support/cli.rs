@@ -66,6 +66,8 @@ pub fn authdeck_path() -> &'static str {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Invocation {
+    /// The program; `authdeck_path()` unless another build is asked for.
+    program: String,
     args: Vec<String>,
     env: Vec<(String, String)>,
     stdin: Option<String>,
@@ -74,6 +76,7 @@ pub struct Invocation {
 
 pub fn authdeck(args: &[&str]) -> Invocation {
     Invocation {
+        program: authdeck_path().to_owned(),
         args: args.iter().map(|a| a.to_string()).collect(),
         env: Vec::new(),
         stdin: None,
@@ -81,7 +84,24 @@ pub fn authdeck(args: &[&str]) -> Invocation {
     }
 }
 
+/// The `authdeck` of the previous release, built from git history by
+/// scripts/test.sh (its "previous release" phase), for upgrade tests that
+/// prove records written by that release's own code keep working.
+pub fn previous_release_path() -> String {
+    match std::env::var("AUTHDECK_PREVIOUS_RELEASE_CLI") {
+        Ok(path) if std::path::Path::new(&path).is_file() => path,
+        Ok(path) => panic!("AUTHDECK_PREVIOUS_RELEASE_CLI={path} is not a file: run the suite with `bash scripts/test.sh`, which builds the previous release"),
+        Err(_) => panic!("AUTHDECK_PREVIOUS_RELEASE_CLI is not set: run the suite with `bash scripts/test.sh`, which builds the previous release's authdeck from git history"),
+    }
+}
+
 impl Invocation {
+    /// Runs another build of the CLI (the previous release) instead.
+    pub fn program(mut self, path: &str) -> Self {
+        self.program = path.to_owned();
+        self
+    }
+
     pub fn env(mut self, name: &str, value: &str) -> Self {
         self.env.push((name.to_string(), value.to_string()));
         self
@@ -114,7 +134,7 @@ impl Invocation {
     /// Runs to completion. Panics (failing the test, with the output so far) when
     /// the process outlives the timeout.
     pub fn run(self) -> Output {
-        let mut command = Command::new(authdeck_path());
+        let mut command = Command::new(&self.program);
         command.args(&self.args);
         scrub_env(&mut command);
         command.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -125,7 +145,7 @@ impl Invocation {
         let started = Instant::now();
         let mut child = command
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", authdeck_path()));
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.program));
 
         let stdin_text = self.stdin.clone().unwrap_or_default();
         let stdin_pipe = child.stdin.take();
