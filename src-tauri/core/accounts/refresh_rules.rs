@@ -219,3 +219,58 @@ async fn a_fresh_token_is_served_without_a_request() {
     assert_eq!(served.access_token.secret(), "at1");
     assert!(rig.canned.sent().is_empty());
 }
+
+#[tokio::test]
+async fn refreshing_one_account_never_touches_anothers_record() {
+    let rig = rig("two-accounts");
+    let ada = set("at-ada", "rt-ada", 3_600);
+    let mut bob = set("at-bob", "rt-bob", -10);
+    bob.account = Some("bob@example.com".into());
+    let bob_key = format!("{SERVICE}/bob@example.com");
+    rig.memory
+        .put(&token_item(SERVICE), record_text(&ada).await);
+    rig.memory.put(&token_item(&bob_key), {
+        let scratch = Arc::new(Memory::default());
+        Store::on(scratch.clone())
+            .save_token(&bob_key, &bob)
+            .await
+            .expect("save");
+        scratch.text(&token_item(&bob_key)).expect("written")
+    });
+    let mut roster = crate::roster::Roster::single(SERVICE, ada.account.clone());
+    roster.add(crate::roster::Entry {
+        account: bob.account.clone(),
+        key: bob_key.clone(),
+    });
+    rig.accounts
+        .store()
+        .save_roster(SERVICE, &roster)
+        .await
+        .expect("roster");
+    let ada_before = rig.memory.text(&token_item(SERVICE));
+
+    rig.canned.answer(200, ROTATED);
+    let served = rig
+        .accounts
+        .token_valid_for(SERVICE, Some("Bob@Example.com"), unix_now(), 60)
+        .await
+        .expect("bob's token");
+    assert_eq!(served.access_token.secret(), "at2");
+    let sent = rig.canned.sent();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].2.as_deref().is_some_and(|b| b.contains("rt-bob")),
+        "{sent:?}"
+    );
+    assert_eq!(
+        rig.memory.text(&token_item(SERVICE)),
+        ada_before,
+        "Ada untouched"
+    );
+    let default = rig.accounts.token(SERVICE, unix_now()).await.expect("ada");
+    assert_eq!(
+        default.access_token.secret(),
+        "at-ada",
+        "the default is still Ada"
+    );
+}
