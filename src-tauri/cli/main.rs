@@ -15,6 +15,9 @@ use clap::{Parser, Subcommand};
 
 mod exec;
 mod git;
+mod notify;
+mod watch;
+mod window;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,6 +107,16 @@ enum Command {
         #[arg(long, conflicts_with = "account")]
         all: bool,
     },
+    /// Keep every connection alive in the background and tell you (desktop
+    /// notifications) before one stops working. Runs until stopped.
+    Watch {
+        /// Start the keeper at every login (an XDG autostart entry), then exit.
+        #[arg(long, conflicts_with = "uninstall")]
+        install: bool,
+        /// Stop starting the keeper at login, then exit.
+        #[arg(long)]
+        uninstall: bool,
+    },
     /// Make ACCOUNT the one `authdeck token SERVICE` gives when no account is named.
     Switch {
         service: String,
@@ -167,30 +180,6 @@ fn main() {
     std::process::exit(run_cli());
 }
 
-/// The window is its own program, `authdeck-app`, so this command never loads
-/// GTK or WebKit: it starts the one beside itself, else the one on `PATH`.
-fn open_window() -> i32 {
-    let beside = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(APP_BINARY)))
-        .filter(|path| path.is_file());
-    let program = beside.unwrap_or_else(|| std::path::PathBuf::from(APP_BINARY));
-    match std::process::Command::new(&program).status() {
-        Ok(status) => status.code().unwrap_or(1),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            say!("authdeck: the Authdeck window is not installed here; install the authdeck package (or build it with `bash scripts/run.sh`) to get it, or use the commands in `authdeck --help`.");
-            1
-        }
-        Err(e) => {
-            say!("authdeck: could not open the Authdeck window ({e}).");
-            1
-        }
-    }
-}
-
-/// The window's program name.
-const APP_BINARY: &str = "authdeck-app";
-
 /// Parses the command line and runs it; returns the process exit code.
 fn run_cli() -> i32 {
     let cli = match Cli::try_parse() {
@@ -201,7 +190,7 @@ fn run_cli() -> i32 {
         }
     };
     let Some(command) = cli.command else {
-        return open_window();
+        return window::open();
     };
     authdeck_core::logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -260,6 +249,12 @@ async fn run(command: Command) -> Result<(), Error> {
                 print_status_table(&all, unix_now());
             }
             Ok(())
+        }
+        Command::Watch { install, uninstall } => {
+            if install || uninstall {
+                return watch::autostart(install);
+            }
+            watch::run(Arc::clone(&accounts)).await
         }
         Command::Switch { service, account } => {
             let name = accounts.provider(&service)?.name.clone();

@@ -107,6 +107,16 @@ pub struct AccountStatus {
     pub refreshed_at: Option<u64>,
     pub has_refresh_token: bool,
     pub message: Option<String>,
+    /// What the background keeper (`authdeck watch`) found about this
+    /// account: why it needs the person, and since when.
+    pub attention: Option<Attention>,
+}
+
+/// A keeper finding, in plain words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attention {
+    pub reason: String,
+    pub noticed_at: u64,
 }
 
 impl Status {
@@ -226,6 +236,11 @@ impl Accounts {
 
     pub fn env(&self) -> &Env {
         &self.env
+    }
+
+    /// Where the locks, `providers.toml` and the keeper's findings are.
+    pub fn config_dir(&self) -> &std::path::Path {
+        &self.config_dir
     }
 
     pub fn provider(&self, id: &str) -> Result<&Provider, Error> {
@@ -350,11 +365,17 @@ impl Accounts {
         };
         if !sets.is_empty() {
             let unattended = creds.unattended(provider).is_some();
+            let findings = crate::keeper::Findings::load(&self.config_dir);
             status.accounts = sets
                 .iter()
                 .map(|(entry, set)| {
                     let default = roster.default.as_deref() == Some(entry.key.as_str());
-                    account_status(entry, set, default, unattended, now)
+                    let mut a = account_status(entry, set, default, unattended, now);
+                    a.attention = findings.for_key(&entry.key).map(|f| Attention {
+                        reason: f.cause.describe(&provider.name),
+                        noticed_at: f.noticed_at,
+                    });
+                    a
                 })
                 .collect();
             let shown = status
@@ -567,6 +588,32 @@ impl Accounts {
         Ok(served)
     }
 
+    /// What the keeper needs to know of each account of a service, without
+    /// any secret.
+    pub(crate) async fn records_for_keeper(&self, id: &str) -> Result<Vec<KeeperRecord>, Error> {
+        let provider = self.provider(id)?.clone();
+        let (_, sets) = self.roster_with_sets(id).await?;
+        if sets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let unattended = sets.iter().any(|(_, s)| s.refresh_token.is_none())
+            && Credentials::resolve(&provider, &self.store.load_client(id).await?, &self.env)
+                .unattended(&provider)
+                .is_some();
+        Ok(sets
+            .into_iter()
+            .map(|(entry, set)| KeeperRecord {
+                label: entry.label().to_owned(),
+                key: entry.key,
+                needs_reconnect: set.needs_reconnect.is_some(),
+                renewable: set.refresh_token.is_some() || unattended,
+                due_at: set.refresh_due_at(),
+                last_renewed: set.refreshed_at.unwrap_or(set.obtained_at),
+                expires_at: set.expires_at,
+            })
+            .collect())
+    }
+
     /// Makes `account` the service's default. Returns its label.
     pub async fn switch(&self, id: &str, account: &str) -> Result<String, Error> {
         let provider = self.provider(id)?.clone();
@@ -628,6 +675,18 @@ impl Accounts {
     }
 }
 
+/// One account as the keeper sees it.
+pub(crate) struct KeeperRecord {
+    pub key: String,
+    pub label: String,
+    pub needs_reconnect: bool,
+    /// A refresh token, or a grant without a person.
+    pub renewable: bool,
+    pub due_at: Option<u64>,
+    pub last_renewed: u64,
+    pub expires_at: Option<u64>,
+}
+
 /// The lock that serialises changes to a service's account list.
 pub(super) fn roster_lock(id: &str) -> String {
     format!("{id}.accounts")
@@ -665,6 +724,7 @@ fn account_status(
         refreshed_at: set.refreshed_at,
         has_refresh_token: set.refresh_token.is_some(),
         message,
+        attention: None,
     }
 }
 

@@ -24,10 +24,14 @@
 //! - `lock`: one refresh per account, in process and across processes.
 //! - `accounts`: status, the auth chain, and its `connect`, `device`,
 //!   `refresh` and `logout` flows.
+//! - `autostart`: the XDG autostart entry that starts the keeper at login.
+//! - `keeper`: what `authdeck watch` does each pass (renew ahead of expiry
+//!   and after a day unused; find what needs the person, each cause once).
 //! - `paths`, `error`, `logging`: folders; typed errors with stable codes;
 //!   log setup both front ends share.
 
 pub mod accounts;
+pub mod autostart;
 pub mod browser;
 pub mod catalog;
 pub mod credentials;
@@ -35,6 +39,7 @@ pub mod discovery;
 pub mod error;
 pub mod flow;
 pub mod http;
+pub mod keeper;
 pub mod lock;
 pub mod logging;
 pub mod loopback;

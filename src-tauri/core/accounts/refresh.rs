@@ -25,6 +25,9 @@ pub(super) enum Need {
     /// A caller needs a token valid for at least this many more seconds
     /// (`Expiring` is this with a minute).
     ValidFor(u64),
+    /// The keeper: not renewed for this many seconds (so the service does
+    /// not expire it for disuse).
+    Unused(u64),
 }
 
 impl Accounts {
@@ -72,6 +75,27 @@ impl Accounts {
         Ok(outcomes)
     }
 
+    /// The keeper's renewal of one record: due ahead of expiry (`due`), else
+    /// unused for a day. Whether a request was made (false when another
+    /// process renewed it first).
+    pub(crate) async fn renew_record(
+        &self,
+        id: &str,
+        key: &str,
+        due: bool,
+        _now: u64,
+    ) -> Result<bool, Error> {
+        let provider = self.provider_ready(id).await?;
+        let creds = self.credentials(&provider).await?;
+        let need = if due {
+            Need::Due
+        } else {
+            Need::Unused(crate::keeper::RENEW_UNUSED_AFTER_SECS)
+        };
+        let served = self.refresh_locked(&provider, &creds, key, need).await?;
+        Ok(served.method != Method::SavedToken)
+    }
+
     /// Refreshes the account whose record is `key`, under its lock.
     pub(super) async fn refresh_locked(
         &self,
@@ -102,6 +126,9 @@ impl Accounts {
             Need::Expiring => !current.is_fresh(now),
             Need::ValidFor(secs) => !current.valid_for(now, secs),
             Need::Due => current.refresh_due_at().is_some_and(|at| at <= now),
+            Need::Unused(secs) => {
+                now.saturating_sub(current.refreshed_at.unwrap_or(current.obtained_at)) >= secs
+            }
         };
         if !still_needed {
             return Ok(Served::from_set(current, Method::SavedToken));
