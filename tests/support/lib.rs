@@ -29,6 +29,8 @@
 //! - [`webdriver`]: a minimal W3C WebDriver client that drives the real window
 //!   through tauri-driver: the freshly built app ([`webdriver::Driver::start`]) or
 //!   any other binary, e.g. the installed one ([`webdriver::Driver::start_app`]).
+//! - [`watch`]: `authdeck watch`, the background keeper, as a running process
+//!   whose log lines a test can wait for, stopped with SIGTERM.
 //! - [`git_http_server_script`]: a git smart-HTTP server (Python) that asks for
 //!   credentials, for the git credential helper tests.
 //!
@@ -53,6 +55,7 @@ pub mod scenario;
 pub mod scripted_browser;
 pub mod secret_tool;
 pub mod session;
+pub mod watch;
 pub mod webdriver;
 
 pub use session::{require_test_session, unique_keyring_service, TempConfigDir, TempDir, TestEnv};

@@ -59,6 +59,7 @@ struct Config {
     token_calls: usize,
     token_rounds: usize,
     observe: Duration,
+    watch_secs: u64,
     phases: Vec<String>,
     frames_dir: Option<PathBuf>,
 }
@@ -130,6 +131,7 @@ fn parse_args() -> Result<Config, String> {
         token_calls: number("token-calls", 200)?,
         token_rounds: number("token-rounds", 5)?,
         observe: Duration::from_secs(number("observe-secs", 5)? as u64),
+        watch_secs: number("watch-secs", 300)? as u64,
         // For looking into one figure: `--phases window --frames-dir DIR`.
         phases: map
             .get("phases")
@@ -198,6 +200,14 @@ fn run(c: &Config) -> Result<(), String> {
         ));
         connect = connect_phase(c, &logs)?;
     }
+    let mut watch = Value::Null;
+    if c.wants("watch") {
+        say(&format!(
+            "watch: `authdeck watch` idle for {} s with six connected services",
+            c.watch_secs
+        ));
+        watch = watch_phase(c, &dashboard_env)?;
+    }
     let mut token = Value::Null;
     if c.wants("token") {
         say("token: hot path and 100 concurrent callers on an expired token");
@@ -223,6 +233,7 @@ fn run(c: &Config) -> Result<(), String> {
         "connect": connect,
         "status": status,
         "token": token,
+        "watch": watch,
     });
     let table = report::table(&results);
     let json_path = c.out.join("results.json");
@@ -671,6 +682,77 @@ fn connect_phase(c: &Config, logs: &Path) -> Result<Value, String> {
         "met": failures.is_empty() && a / b <= 0.5,
         "fake_provider_requests": counts,
         "errors": failures,
+    }))
+}
+
+// ----- the keeper, idle ------------------------------------------------------------------
+
+/// Context switches of every thread of a process: each is a wakeup (or a
+/// preemption) of that thread.
+fn switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    let mut total = 0;
+    for task in tasks.flatten() {
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        for line in status.lines() {
+            if let Some(v) = line
+                .strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+            {
+                total += v.trim().parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    total
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// `authdeck watch` left alone: its resident memory, and how often its
+/// threads wake, per minute, after its first pass.
+fn watch_phase(c: &Config, env: &[(String, String)]) -> Result<Value, String> {
+    let mut child = Command::new(&c.cli)
+        .arg("watch")
+        .envs(env.iter().cloned())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start authdeck watch: {e}"))?;
+    let pid = child.id();
+    // Past the first pass (it reads the keyring right away).
+    std::thread::sleep(Duration::from_secs(5));
+    let start_switches = switches(pid);
+    let started = Instant::now();
+    let mut rss = Vec::new();
+    while started.elapsed() < Duration::from_secs(c.watch_secs) {
+        std::thread::sleep(Duration::from_secs(10));
+        if let Ok(Some(_)) = child.try_wait() {
+            return Err("authdeck watch exited during the bench".into());
+        }
+        rss.push(rss_kib(pid) as f64 / 1024.0);
+    }
+    let minutes = started.elapsed().as_secs_f64() / 60.0;
+    let wakeups = (switches(pid) - start_switches) as f64 / minutes;
+    procs::signal(pid, 15);
+    let _ = child.wait();
+    let max_rss = rss.iter().cloned().fold(0.0, f64::max);
+    Ok(json!({
+        "seconds": c.watch_secs,
+        "rss_mib": stats::summary(&rss),
+        "max_rss_mib": stats::round(max_rss),
+        "target_rss_mib": 15.0,
+        "context_switches_per_minute": stats::round(wakeups),
+        "met": max_rss <= 15.0,
     }))
 }
 

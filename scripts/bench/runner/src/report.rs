@@ -118,6 +118,15 @@ pub fn table(r: &Value) -> String {
         met(&stampede["met"]),
     ));
 
+    let w = &r["watch"];
+    line(format!(
+        "| 7 | `authdeck watch` idle ({} s), six connected services: resident memory, wakeups | {:.1} MiB max, {:.0} context switches/min (all threads) | — | — | ≤ 15 MiB, a pass ≤ 1/min | {} |",
+        w["seconds"],
+        num(&w["max_rss_mib"]),
+        num(&w["context_switches_per_minute"]),
+        met(&w["met"]),
+    ));
+
     line(String::new());
     line("What the figures are made of (medians):".into());
     line(format!(
