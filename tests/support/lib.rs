@@ -29,6 +29,13 @@
 //! - [`webdriver`]: a minimal W3C WebDriver client that drives the real window
 //!   through tauri-driver: the freshly built app ([`webdriver::Driver::start`]) or
 //!   any other binary, e.g. the installed one ([`webdriver::Driver::start_app`]).
+//! - [`notifications`]: a real freedesktop notification server (the
+//!   `notification-server` program) on a test's private bus: owns
+//!   `org.freedesktop.Notifications`, records every `Notify` (summary, body,
+//!   actions, hints, sender) and invokes an action when the test says so
+//!   ([`notifications::NotificationServer::invoke`]). A desktop's own server
+//!   would put a test's notifications on the developer's screen and could not
+//!   be asked what it was sent.
 //! - [`git_http_server_script`]: a git smart-HTTP server (Python) that asks for
 //!   credentials, for the git credential helper tests.
 //!
@@ -41,6 +48,8 @@
 //!   time `authdeck connect` and google-auth-oauthlib against from outside.
 //! - `bench-token`: the bench's `token()` hot path and refresh stampede, through
 //!   the engine against the bench session's keyring.
+//! - `notification-server`: [`notifications`]' server, the program its
+//!   [`NotificationServer`](notifications::NotificationServer) runs.
 //!
 //! Tests find the programs with [`built_dir`], [`app_path`], [`cli::authdeck_path`]
 //! and [`browser_command`]. Fixture files stay in `tests/fixtures/`, beside the
@@ -48,6 +57,7 @@
 
 pub mod cli;
 pub mod fake_provider;
+pub mod notifications;
 pub mod private_keyring;
 pub mod scenario;
 pub mod scripted_browser;
