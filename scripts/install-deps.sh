@@ -8,13 +8,16 @@ set -euo pipefail
 
 # Build: WebKitGTK 4.1 pulls GTK 3 and libsoup 3. Window tests: Xvfb, xdpyinfo,
 # ImageMagick, WebKitWebDriver. Keyring tests: a session bus, gnome-keyring,
-# secret-tool, dbus-monitor (dbus-bin) to count a process's keyring sessions. procps: pgrep/ps for the scripts. Package test (tests/package.rs):
+# secret-tool, dbus-monitor (dbus-bin) to count a process's keyring sessions.
+# gdbus (libglib2.0-bin): a notification client that is not the notification
+# server's own D-Bus code (tests/notification_server_selftest.rs). procps:
+# pgrep/ps for the scripts. Package test (tests/package.rs):
 # desktop-file-validate, appstreamcli, and rpm to read the .rpm (Tauri's bundler
 # writes both packages itself and needs none of them).
 packages=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libdbus-1-dev
   xvfb x11-utils imagemagick webkit2gtk-driver
-  dbus dbus-bin gnome-keyring libsecret-tools procps
+  dbus dbus-bin gnome-keyring libsecret-tools libglib2.0-bin procps
   desktop-file-utils appstream rpm
   "$@"
 )
@@ -30,6 +33,7 @@ This script installs packages on Debian or Ubuntu only. On this system, install 
   a C toolchain and pkg-config; WebKitGTK 4.1, OpenSSL and D-Bus development files;
   Xvfb, xdpyinfo, ImageMagick and WebKitWebDriver (for the window tests);
   a D-Bus session daemon, gnome-keyring and secret-tool (libsecret) (for the keyring tests);
+  gdbus (GLib) (for the notification server test);
   desktop-file-validate, appstreamcli and rpm (for the package test);
   then: cargo install tauri-driver --version '^2' --locked
 MSG

@@ -48,9 +48,9 @@ end_phase
 
 # Every program the tests run as a process: the window app, the `authdeck` CLI
 # (src-tauri/cli) and the test-support programs (tests/support: the scripted
-# browser they point BROWSER at, fake-provider, bench-token), all into
-# target/debug/. `cargo test` builds only the app package's own binaries for its
-# tests, so the others must be built here.
+# browser they point BROWSER at, fake-provider, bench-token,
+# notification-server), all into target/debug/. `cargo test` builds only the
+# app package's own binaries for its tests, so the others must be built here.
 start_phase "cargo build --workspace --bins"
 cargo build --workspace --bins
 end_phase

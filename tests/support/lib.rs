@@ -31,6 +31,13 @@
 //!   any other binary, e.g. the installed one ([`webdriver::Driver::start_app`]).
 //! - [`watch`]: `authdeck watch`, the background keeper, as a running process
 //!   whose log lines a test can wait for, stopped with SIGTERM.
+//! - [`notifications`]: a real freedesktop notification server (the
+//!   `notification-server` program) on a test's private bus: owns
+//!   `org.freedesktop.Notifications`, records every `Notify` (summary, body,
+//!   actions, hints, sender) and invokes an action when the test says so
+//!   ([`notifications::NotificationServer::invoke`]). A desktop's own server
+//!   would put a test's notifications on the developer's screen and could not
+//!   be asked what it was sent.
 //! - [`git_http_server_script`]: a git smart-HTTP server (Python) that asks for
 //!   credentials, for the git credential helper tests.
 //!
@@ -43,6 +50,8 @@
 //!   time `authdeck connect` and google-auth-oauthlib against from outside.
 //! - `bench-token`: the bench's `token()` hot path and refresh stampede, through
 //!   the engine against the bench session's keyring.
+//! - `notification-server`: [`notifications`]' server, the program its
+//!   [`NotificationServer`](notifications::NotificationServer) runs.
 //!
 //! Tests find the programs with [`built_dir`], [`app_path`], [`cli::authdeck_path`]
 //! and [`browser_command`]. Fixture files stay in `tests/fixtures/`, beside the
@@ -50,6 +59,7 @@
 
 pub mod cli;
 pub mod fake_provider;
+pub mod notifications;
 pub mod private_keyring;
 pub mod scenario;
 pub mod scripted_browser;
