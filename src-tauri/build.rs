@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "cancel_connect",
     "logout",
     "refresh",
+    "make_default",
     "setup_info",
     "save_setup",
     "check_setup_value",

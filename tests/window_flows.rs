@@ -875,7 +875,8 @@ await call('cancel_connect', { service: 'github' });
 await call('refresh', { service: 'google' });
 await call('refresh', { service: 'microsoft' });
 await call('refresh', { service: 'dropbox' });
-await call('logout', { service: 'google' });
+await call('make_default', { service: 'google', account: 'ada@example.com' });
+await call('logout', { service: 'google', account: 'ada@example.com' });
 await call('logout', { service: 'microsoft' });
 await call('logout', { service: 'notion' });
 await call('connect', { service: 'no-such-service' });
@@ -948,7 +949,7 @@ async fn no_token_or_secret_crosses_ipc_in_any_command_result_or_event() {
     // The run really happened: every command answered and events arrived.
     let run: Value = serde_json::from_str(&blob).expect("JSON");
     let results = run["results"].as_array().cloned().unwrap_or_default();
-    assert_eq!(results.len(), 21, "{blob}");
+    assert_eq!(results.len(), 22, "{blob}");
     let events = run["events"].as_array().cloned().unwrap_or_default();
     assert!(events.len() >= 6, "events: {blob}");
     assert!(

@@ -3,10 +3,22 @@
 // A card is rebuilt whole whenever its view changes; `local` carries what only
 // the page knows (an action in flight, an inline error, a notice, whether the
 // sign-in link is shown), so a rebuild never loses it. The hooks tests rely on
-// are fixed by the contract: data-service, data-state, data-action.
+// are fixed by the contract: data-service, data-state, data-action, and on
+// anything that acts on one account, data-account.
 
+import { accountLabels, accountName, accountsBody, addAccountButton } from "./accounts.js";
 import { renderMark } from "./marks.js";
-import { describeExpiry, describeFreshness, formatDateTime } from "./time.js";
+import {
+  button,
+  domId,
+  el,
+  fillExpiry,
+  fillFreshness,
+  missingChips,
+  paragraph,
+  scopeChips,
+  timesBlock,
+} from "./parts.js";
 
 /** The short status under the service name, per state. */
 const STATUS_TEXT = {
@@ -18,78 +30,29 @@ const STATUS_TEXT = {
   error: "Something went wrong",
 };
 
-/** What a button says while its action is running. */
-const BUSY_TEXT = {
-  connect: "Opening browser…",
-  reconnect: "Opening browser…",
-  refresh: "Refreshing…",
-  cancel: "Cancelling…",
-  setup: "Opening…",
-};
-
 /** Page-side state of a card that a new ServiceView must not wipe out. */
 export function emptyLocal() {
   return { busy: null, error: null, notice: null, linkShown: false };
 }
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
+/** Several accounts get the list of accounts.js; one keeps the layout below. */
+function hasSeveral(view) {
+  return Array.isArray(view.accounts) && view.accounts.length > 1;
 }
 
-function domId(id, suffix) {
-  return `svc-${String(id).replace(/[^a-zA-Z0-9_-]/g, "_")}-${suffix}`;
+/** The only account of a single-account card, when the service has one. */
+function onlyAccount(view) {
+  return Array.isArray(view.accounts) && view.accounts.length === 1 ? view.accounts[0] : null;
 }
 
-function button(action, label, variant, local) {
-  const b = el("button", `btn btn--${variant}`);
-  b.type = "button";
-  b.dataset.action = action;
-  if (local.busy) {
-    b.disabled = true;
-    if (local.busy === action) {
-      b.setAttribute("aria-busy", "true");
-      label = BUSY_TEXT[action] || label;
-    }
-  }
-  b.textContent = label;
-  return b;
+/** Button options naming the only account, so its buttons say whom they act on. */
+function onlyOptions(view, kind) {
+  const only = onlyAccount(view);
+  if (!only) return {};
+  return { account: only.label, ariaLabel: accountLabels(accountName(only), view.name)[kind] };
 }
 
-function paragraph(className, text) {
-  return el("p", className, text);
-}
-
-function scopeChips(view) {
-  const wrap = el("div", "perms");
-  const headingId = domId(view.id, "perms");
-  const heading = el("p", "perms-heading", "Can use");
-  heading.id = headingId;
-  wrap.append(heading);
-
-  if (!Array.isArray(view.scopes) || view.scopes.length === 0) {
-    wrap.append(paragraph("muted", `${view.name} did not list separate permissions.`));
-    return wrap;
-  }
-  const list = el("ul", "chips");
-  list.setAttribute("aria-labelledby", headingId);
-  for (const scope of view.scopes) {
-    const label = scope.label || scope.raw;
-    const chip = el("li", "chip", label);
-    // Focusable so keyboard users can reach the technical name too.
-    chip.tabIndex = 0;
-    chip.title = scope.raw;
-    chip.dataset.raw = scope.raw;
-    chip.setAttribute("aria-label", label === scope.raw ? label : `${label}: ${scope.raw}`);
-    list.append(chip);
-  }
-  wrap.append(list);
-  return wrap;
-}
-
-function connectedBody(view, now) {
+function connectedBody(view, local, now) {
   const parts = [];
   const who = el("p", "account");
   if (view.account) {
@@ -99,25 +62,24 @@ function connectedBody(view, now) {
   }
   parts.push(who);
   if (view.method_label) parts.push(paragraph("method muted", view.method_label));
-  parts.push(scopeChips(view));
-
-  const times = el("div", "times");
-  const expiry = el("p", "time expiry");
-  if (view.expires_at !== null && view.expires_at !== undefined) {
-    expiry.dataset.expiresAt = String(view.expires_at);
-    expiry.title = `Until ${formatDateTime(view.expires_at)}`;
-  } else {
-    expiry.dataset.expiresAt = "";
-  }
-  fillExpiry(expiry, now);
-  times.append(expiry);
-
-  const fresh = el("p", "time freshness muted");
-  if (view.refreshed_at != null) fresh.dataset.refreshedAt = String(view.refreshed_at);
-  if (view.obtained_at != null) fresh.dataset.obtainedAt = String(view.obtained_at);
-  fillFreshness(fresh, now);
-  if (fresh.textContent) times.append(fresh);
-  parts.push(times);
+  parts.push(
+    scopeChips(view.scopes, {
+      heading: "Can use",
+      headingId: domId(view.id, "perms"),
+      serviceName: view.name,
+    }),
+  );
+  const only = onlyAccount(view);
+  const missing = missingChips(view.missing_scopes, {
+    serviceName: view.name,
+    who: view.account,
+    account: only && only.label,
+    local,
+  });
+  if (missing) parts.push(missing);
+  parts.push(timesBlock(view, now));
+  // A key from the environment is no account: nothing to add beside it.
+  if (only) parts.push(addAccountButton(view, local));
   return parts;
 }
 
@@ -150,6 +112,17 @@ function connectingBody(view, local) {
   return parts;
 }
 
+function connectedContent(view, local, now) {
+  const actions = [];
+  if (view.can_refresh) {
+    actions.push(button("refresh", "Refresh now", "secondary", local, onlyOptions(view, "refresh")));
+  }
+  actions.push(button("logout", "Log out", "secondary", local, onlyOptions(view, "logout")));
+  const body = connectedBody(view, local, now);
+  if (view.message) body.push(paragraph("note note--info", view.message));
+  return { body, actions };
+}
+
 /** Body and actions for each state. */
 function stateContent(view, local, now) {
   const name = view.name;
@@ -177,22 +150,28 @@ function stateContent(view, local, now) {
           button("cancel", "Cancel", "secondary", local),
         ],
       };
-    case "connected": {
-      const actions = [];
-      if (view.can_refresh) actions.push(button("refresh", "Refresh now", "secondary", local));
-      actions.push(button("logout", "Log out", "secondary", local));
-      const body = connectedBody(view, now);
-      if (view.message) body.push(paragraph("note note--info", view.message));
-      return { body, actions };
-    }
+    case "connected":
     case "needs_reconnect":
-      return {
-        body: [paragraph("note note--warn", view.message || `${name} asked you to sign in again.`)],
-        actions: [
-          button("logout", "Log out", "secondary", local),
-          button("reconnect", "Reconnect", "primary", local),
-        ],
-      };
+      if (hasSeveral(view)) {
+        // Each row has its own buttons and reasons; the card keeps only what
+        // is about the service as a whole (the last outcome's message).
+        const body = accountsBody(view, local, now);
+        const own = view.accounts.find((a) => a.default);
+        if (view.message && (!own || own.message !== view.message)) {
+          body.push(paragraph("note note--info", view.message));
+        }
+        return { body, actions: [] };
+      }
+      if (view.state === "needs_reconnect") {
+        return {
+          body: [paragraph("note note--warn", view.message || `${name} asked you to sign in again.`)],
+          actions: [
+            button("logout", "Log out", "secondary", local, onlyOptions(view, "logout")),
+            button("reconnect", "Reconnect", "primary", local, onlyOptions(view, "reconnect")),
+          ],
+        };
+      }
+      return connectedContent(view, local, now);
     case "error":
     default:
       return {
@@ -224,6 +203,9 @@ export function renderCard(view, local, now) {
   const dot = el("span", "status-dot");
   dot.setAttribute("aria-hidden", "true");
   status.append(dot, STATUS_TEXT[view.state] || STATUS_TEXT.error);
+  if (hasSeveral(view) && view.state !== "connecting") {
+    status.append(` · ${view.accounts.length} accounts`);
+  }
   heading.append(title, status);
   head.append(renderMark(view), heading);
 
@@ -237,25 +219,14 @@ export function renderCard(view, local, now) {
     bodyEl.append(err);
   }
 
-  const actionRow = el("div", "card-actions");
-  actionRow.append(...actions);
-
-  card.append(head, bodyEl, actionRow);
+  card.append(head, bodyEl);
+  // A card of several accounts has its buttons on the rows, none below.
+  if (actions.length > 0) {
+    const actionRow = el("div", "card-actions");
+    actionRow.append(...actions);
+    card.append(actionRow);
+  }
   return card;
-}
-
-function fillExpiry(node, now) {
-  const raw = node.dataset.expiresAt;
-  const { text, level } = describeExpiry(raw ? Number(raw) : null, now);
-  if (node.textContent !== text) node.textContent = text;
-  node.dataset.level = level;
-}
-
-function fillFreshness(node, now) {
-  const refreshed = node.dataset.refreshedAt ? Number(node.dataset.refreshedAt) : null;
-  const obtained = node.dataset.obtainedAt ? Number(node.dataset.obtainedAt) : null;
-  const text = describeFreshness(refreshed, obtained, now) || "";
-  if (node.textContent !== text) node.textContent = text;
 }
 
 /** Re-word every countdown under `root` for `now`; cheap enough to run each second. */

@@ -52,10 +52,17 @@ async function listen(event, handler) {
 
 export const appStatus = () => invoke("app_status");
 export const listServices = () => invoke("list_services");
-export const connect = (service) => invoke("connect", { service });
+/** `scopes`: permissions to ask for on top of the service's own (a refused one, asked again). */
+export const connect = (service, scopes) =>
+  invoke("connect", scopes && scopes.length ? { service, scopes } : { service });
 export const cancelConnect = (service) => invoke("cancel_connect", { service });
-export const logout = (service) => invoke("logout", { service });
-export const refresh = (service) => invoke("refresh", { service });
+// `account`: the label of one account (AccountView.label); absent for the only one.
+export const logout = (service, account) =>
+  invoke("logout", account ? { service, account } : { service });
+export const refresh = (service, account) =>
+  invoke("refresh", account ? { service, account } : { service });
+/** Resolves to {view, message}. */
+export const makeDefault = (service, account) => invoke("make_default", { service, account });
 export const setupInfo = (service) => invoke("setup_info", { service });
 export const saveSetup = (service, values) => invoke("save_setup", { service, values });
 /** One sentence when a typed value does not look right for the field; null when it does. */

@@ -2,16 +2,29 @@
 // whether the service will be told to cancel access or Authdeck only forgets it).
 
 import * as ipc from "./ipc.js";
+import { accountName } from "./accounts.js";
 import { createDialog, showDialog } from "./dialog.js";
 
+/** What logging `account` out of a service with several accounts changes for scripts. */
+function effectOfOne(view, account) {
+  const who = accountName(account);
+  let text = `Scripts on this computer will no longer be able to use ${who} until you connect it again.`;
+  const next = account.default ? view.accounts.find((a) => a.label !== account.label) : null;
+  if (next) text += ` ${accountName(next)} will become your default ${view.name} account.`;
+  return text;
+}
+
 /**
- * Open the confirmation for `view` (a ServiceView).
+ * Open the confirmation for `view` (a ServiceView) and `account` (one of its
+ * AccountViews, or null when it has none, e.g. a key from the environment).
  * `onDone(result)` receives logout()'s {view, revoked, message};
  * `returnFocus()` runs when the dialog closes.
  */
-export function openLogoutDialog(view, { onDone, returnFocus }) {
+export function openLogoutDialog(view, account, { onDone, returnFocus }) {
   let busy = false;
-  const { dialog, heading } = createDialog("logout", `Log out of ${view.name}?`);
+  const several = account && view.accounts.length > 1;
+  const title = several ? `Log out ${accountName(account)} from ${view.name}?` : `Log out of ${view.name}?`;
+  const { dialog, heading } = createDialog("logout", title);
   const body = document.createElement("div");
   body.className = "sheet-form";
 
@@ -23,7 +36,9 @@ export function openLogoutDialog(view, { onDone, returnFocus }) {
 
   const effect = document.createElement("p");
   effect.className = "muted";
-  effect.textContent = `Scripts on this computer will no longer be able to use your ${view.name} account until you connect again.`;
+  effect.textContent = several
+    ? effectOfOne(view, account)
+    : `Scripts on this computer will no longer be able to use your ${view.name} account until you connect again.`;
 
   const error = document.createElement("p");
   error.className = "form-error";
@@ -53,7 +68,7 @@ export function openLogoutDialog(view, { onDone, returnFocus }) {
     confirm.textContent = "Logging out…";
     error.textContent = "";
     try {
-      const result = await ipc.logout(view.id);
+      const result = await ipc.logout(view.id, account ? account.label : undefined);
       busy = false;
       dialog.close();
       onDone(result);

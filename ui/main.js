@@ -4,6 +4,7 @@
 
 import * as ipc from "./ipc.js";
 import { emptyLocal, refreshTimes, renderCard } from "./card.js";
+import { busyKey } from "./parts.js";
 import { copyText, selectAndCopy } from "./clipboard.js";
 import { openLogoutDialog } from "./logout.js";
 import { openSetupDialog } from "./setup.js";
@@ -18,6 +19,12 @@ const announcer = document.getElementById("announcer");
 const views = new Map();
 /** Page-side card state per id (see card.js emptyLocal). */
 const locals = new Map();
+/**
+ * service-changed events seen per id. A command's answer is older than any
+ * event that arrived while it ran (the app sends every change as an event,
+ * in order), so such an answer is not drawn over it.
+ */
+const eventCounts = new Map();
 /** Events that arrive before the first list_services answer, applied after it. */
 let early = [];
 
@@ -60,20 +67,36 @@ function describeChange(view) {
 
 // ---- cards ---------------------------------------------------------------
 
-/** Move focus into `card`: the same action if it still exists, else its first usable button. */
-function focusInside(card, action) {
+/**
+ * Move focus into `card`: the same button if it still exists (same action on
+ * the same account), else another button of that account, else the card's
+ * first usable button. `target` is {action, account} or null.
+ */
+function focusInside(card, target) {
+  const action = target && target.action;
+  const account = target && target.account;
+  const on = account ? `[data-account="${CSS.escape(account)}"]` : "";
   const candidates = [
-    action && card.querySelector(`button[data-action="${CSS.escape(action)}"]:not(:disabled)`),
+    action && card.querySelector(`button[data-action="${CSS.escape(action)}"]${on}:not(:disabled)`),
+    action && !account && card.querySelector(`button[data-action="${CSS.escape(action)}"]:not(:disabled)`),
+    account && card.querySelector(`button${on}:not(:disabled)`),
     card.querySelector(".card-actions button:not(:disabled)"),
+    card.querySelector("button:not(:disabled)"),
   ];
-  const target = candidates.find(Boolean);
-  if (target) {
-    target.focus({ preventScroll: true });
+  const found = candidates.find(Boolean);
+  if (found) {
+    found.focus({ preventScroll: true });
   } else {
     // Everything is disabled while a request runs: keep focus on the card.
     card.tabIndex = -1;
     card.focus({ preventScroll: true });
   }
+}
+
+/** What to refocus after a redraw: the focused button's action and account. */
+function focusTarget(element) {
+  if (!element || !element.dataset || !element.dataset.action) return null;
+  return { action: element.dataset.action, account: element.dataset.account || null };
 }
 
 /** (Re)draw the card of `id` in place, keeping keyboard focus where it was. */
@@ -95,9 +118,9 @@ function drawCard(id) {
   }
   const active = document.activeElement;
   const hadFocus = old.contains(active);
-  const action = hadFocus ? (active.dataset && active.dataset.action) || local.focusAfter : null;
+  const target = hadFocus ? focusTarget(active) || local.focusAfter : null;
   old.replaceWith(card);
-  if (hadFocus) focusInside(card, action);
+  if (hadFocus) focusInside(card, target);
   return card;
 }
 
@@ -118,6 +141,21 @@ function showView(view) {
   if (before && (before.state !== view.state || before.message !== view.message)) {
     announce(describeChange(view));
   }
+}
+
+function eventsSeen(id) {
+  return eventCounts.get(id) || 0;
+}
+
+function onServiceChanged(view) {
+  eventCounts.set(view.id, eventsSeen(view.id) + 1);
+  showView(view);
+}
+
+/** Show a command's answer unless an event about `view.id` came since `seen`. */
+function showAnswer(view, seen) {
+  if (eventsSeen(view.id) === seen) showView(view);
+  else drawCard(view.id);
 }
 
 /** Names joined as a person writes them: "A", "A and B", "A, B and C". */
@@ -144,20 +182,25 @@ function updateWelcome() {
 
 // ---- actions -------------------------------------------------------------
 
-/** Run one backend call for a card, with its buttons disabled until it answers. */
-async function busyCall(id, action, call) {
+/**
+ * Run one backend call for a card, with its buttons disabled until it answers.
+ * `on` = {account, scope} when the action is about one account or permission.
+ */
+async function busyCall(id, action, call, on = {}) {
   const local = localFor(id);
   if (local.busy) return; // a second click on a pending action starts nothing
   const card = cardFor(id);
-  local.busy = action;
-  local.focusAfter = card && card.contains(document.activeElement) ? action : null;
+  const seen = eventsSeen(id);
+  local.busy = busyKey(action, on.account, on.scope);
+  local.focusAfter =
+    card && card.contains(document.activeElement) ? { action, account: on.account || null } : null;
   local.error = null;
   local.notice = null;
   drawCard(id);
   try {
     const result = await call();
     local.busy = null;
-    if (result && result.id) showView(result);
+    if (result && result.id) showAnswer(result, seen);
     else drawCard(id);
     return result;
   } catch (failure) {
@@ -171,10 +214,10 @@ async function busyCall(id, action, call) {
   }
 }
 
-function returnFocusTo(id, action) {
+function returnFocusTo(id, action, account) {
   return () => {
     const card = cardFor(id);
-    if (card) focusInside(card, action);
+    if (card) focusInside(card, { action, account: account || null });
   };
 }
 
@@ -217,36 +260,71 @@ async function openSetup(id) {
   });
 }
 
-function openLogout(id) {
+/** The AccountView a button names, or null (a card without accounts). */
+function accountOf(view, label) {
+  if (!label || !view || !Array.isArray(view.accounts)) return null;
+  return view.accounts.find((a) => a.label === label) || null;
+}
+
+/** A sentence the person should read on the card and hear. */
+function tell(id, text, state) {
+  localFor(id).notice = { text, state };
+  drawCard(id);
+  announce(text);
+}
+
+function openLogout(id, accountLabel) {
   const view = views.get(id);
+  const seen = eventsSeen(id);
   localFor(id).notice = null;
-  openLogoutDialog(view, {
+  openLogoutDialog(view, accountOf(view, accountLabel), {
     onDone: (result) => {
+      // The message says what happened at the service and, when the
+      // default left, which account is the default now.
       if (result.message) {
         localFor(id).notice = { text: result.message, state: result.view.state };
       }
-      showView(result.view);
+      showAnswer(result.view, seen);
       if (result.message) announce(result.message);
     },
-    returnFocus: returnFocusTo(id, "logout"),
+    returnFocus: returnFocusTo(id, "logout", accountLabel),
   });
 }
 
+async function makeDefault(id, account) {
+  const seen = eventsSeen(id);
+  const result = await busyCall(id, "make-default", () => ipc.makeDefault(id, account), { account });
+  if (result && result.view) {
+    showAnswer(result.view, seen);
+    tell(id, result.message, result.view.state);
+  }
+}
+
 function runAction(id, action, button) {
+  const account = button.dataset.account || undefined;
   switch (action) {
     case "connect":
     case "reconnect":
-      return busyCall(id, action, () => ipc.connect(id));
+    case "add-account":
+      // The browser decides who signs in: that account is added, or
+      // replaced when it is already here.
+      return busyCall(id, action, () => ipc.connect(id), { account });
+    case "grant-scope": {
+      const scope = button.dataset.scope;
+      return busyCall(id, action, () => ipc.connect(id, [scope]), { account, scope });
+    }
     case "cancel":
       return busyCall(id, action, () => ipc.cancelConnect(id));
     case "refresh":
-      return busyCall(id, action, () => ipc.refresh(id));
+      return busyCall(id, action, () => ipc.refresh(id, account), { account });
+    case "make-default":
+      return makeDefault(id, account);
     case "copy-link":
       return copyLink(id, button);
     case "setup":
       return openSetup(id);
     case "logout":
-      return openLogout(id);
+      return openLogout(id, account);
     default:
       return undefined;
   }
@@ -313,7 +391,7 @@ async function boot() {
   setInterval(() => refreshTimes(grid, nowSeconds()), 1000);
   try {
     // Listen before listing, so no change can slip between the two.
-    await Promise.all([ipc.onServiceChanged(showView), ipc.onKeyringStatus(showKeyring)]);
+    await Promise.all([ipc.onServiceChanged(onServiceChanged), ipc.onKeyringStatus(showKeyring)]);
     // Both read the keyring: ask at once rather than one after the other.
     const [status, list] = await Promise.all([ipc.appStatus(), ipc.listServices()]);
     showKeyring(status.keyring);

@@ -1,7 +1,9 @@
 //! The commands the page may call. Each is a few lines over `core::accounts`
 //! and returns a view (never a token); errors cross as `{code, message}`.
 
-use super::views::{AppStatusView, IpcError, KeyringView, LogoutView, ServiceView, SetupInfo};
+use super::views::{
+    AppStatusView, DefaultView, IpcError, KeyringView, LogoutView, ServiceView, SetupInfo,
+};
 use super::{AppState, Notice};
 use authdeck_core::accounts::{ConnectEvent, ConnectOptions, State, Which};
 use authdeck_core::credentials::Credentials;
@@ -50,10 +52,17 @@ fn card_message(error: &authdeck_core::error::Error) -> String {
     }
 }
 
-pub fn emit_view(app: &AppHandle, view: &ServiceView) {
-    if let Err(e) = app.emit("service-changed", view) {
+/// Reads the card of `id` as it is now and tells the page, in one step no
+/// other change to the page can come between. Without that, a sign-in that
+/// finishes within milliseconds could have its "connected" overtaken by the
+/// "connecting" read just before it, and the card would wait forever.
+pub async fn emit_current(app: &AppHandle, state: &AppState, id: &str) -> Result<ServiceView> {
+    let _order = state.emit_order.lock().await;
+    let view = service_view(state, id).await?;
+    if let Err(e) = app.emit("service-changed", &view) {
         tracing::warn!(error = %e, "could not tell the page about a change");
     }
+    Ok(view)
 }
 
 #[tauri::command]
@@ -141,15 +150,12 @@ pub async fn connect(
                 })
             }
         };
-        if let Ok(view) = service_view(&state, &id).await {
-            emit_view(&task_app, &view);
-        }
+        let _ = emit_current(&task_app, &state, &id).await;
         let _ = tx.send(Progress::Done(outcome));
     });
     match rx.recv().await {
         Some(Progress::Url) | Some(Progress::Done(Ok(()))) | None => {
-            let view = service_view(&state, &service).await?;
-            emit_view(&app, &view);
+            let view = emit_current(&app, &state, &service).await?;
             Ok(view)
         }
         // It ended before a link existed (not set up, port in use…): the card
@@ -179,8 +185,7 @@ pub async fn logout(
     };
     let outcomes = state.accounts.logout(&service, which).await?;
     state.set_notice(&service, None);
-    let view = service_view(&state, &service).await?;
-    emit_view(&app, &view);
+    let view = emit_current(&app, &state, &service).await?;
     let revoked = outcomes
         .iter()
         .all(|o| o.revocation == authdeck_core::accounts::Revocation::Revoked);
@@ -209,9 +214,24 @@ pub async fn refresh(
         Err(e) if e.code() == "needs_reconnect" => state.set_notice(&service, None),
         Err(e) => state.set_notice(&service, Some(Notice::from(e))),
     }
-    let view = service_view(&state, &service).await?;
-    emit_view(&app, &view);
+    let view = emit_current(&app, &state, &service).await?;
     Ok(view)
+}
+
+/// Makes `account` the service's default: the one scripts get when they
+/// name none. Answers with the card and a sentence saying so.
+#[tauri::command]
+pub async fn make_default(
+    app: AppHandle,
+    state: Tauri<'_, AppState>,
+    service: String,
+    account: String,
+) -> Result<DefaultView> {
+    let label = state.accounts.switch(&service, &account).await?;
+    state.set_notice(&service, None);
+    let view = emit_current(&app, &state, &service).await?;
+    let message = format!("{label} is now your default {} account.", view.name);
+    Ok(DefaultView { view, message })
 }
 
 #[tauri::command]
@@ -261,7 +281,6 @@ pub async fn save_setup(
         )
         .await?;
     state.set_notice(&service, None);
-    let view = service_view(&state, &service).await?;
-    emit_view(&app, &view);
+    let view = emit_current(&app, &state, &service).await?;
     Ok(view)
 }

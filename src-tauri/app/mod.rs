@@ -30,6 +30,9 @@ pub struct AppState {
     pub notices: Mutex<HashMap<String, Notice>>,
     /// The keyring reads started at launch, for the page's first requests.
     pub prefetch: prefetch::Prefetch,
+    /// Held while a card is read and sent to the page (`emit_current`), so
+    /// the page gets the cards in the order the changes happened.
+    pub emit_order: tokio::sync::Mutex<()>,
 }
 
 /// A message left on a card after an attempt ended.
@@ -85,6 +88,7 @@ pub fn run() {
         connect_timeout,
         config_dir: config_dir.clone(),
         notices: Mutex::new(HashMap::new()),
+        emit_order: tokio::sync::Mutex::new(()),
     };
 
     let result = tauri::Builder::default()
@@ -96,6 +100,7 @@ pub fn run() {
             commands::cancel_connect,
             commands::logout,
             commands::refresh,
+            commands::make_default,
             commands::setup_info,
             commands::save_setup,
             commands::check_setup_value,

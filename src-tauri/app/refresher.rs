@@ -1,7 +1,7 @@
 //! Renews tokens in the background, well before they expire, and tells the
 //! page. Also notices when the keyring becomes unreachable or comes back.
 
-use super::commands::{emit_view, service_view};
+use super::commands::emit_current;
 use super::views::KeyringView;
 use super::AppState;
 use authdeck_core::token::{unix_now, Method};
@@ -83,8 +83,6 @@ async fn refresh_due(app: &AppHandle, state: &AppState) {
             }
             Err(e) => tracing::warn!(service = %id, error = %e, "background refresh failed"),
         }
-        if let Ok(view) = service_view(state, &id).await {
-            emit_view(app, &view);
-        }
+        let _ = emit_current(app, state, &id).await;
     }
 }

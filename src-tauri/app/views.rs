@@ -2,7 +2,7 @@
 //! provider's display data. Nothing here holds a token or a secret — the
 //! types these are built from carry none, and a test checks every payload.
 
-use authdeck_core::accounts::{State, Status};
+use authdeck_core::accounts::{AccountStatus, State, Status};
 use authdeck_core::credentials::{Credentials, Source};
 use authdeck_core::error::Error;
 use authdeck_core::provider::{Origin, Provider, RevokeStyle};
@@ -15,6 +15,86 @@ pub struct ScopeView {
     pub label: String,
 }
 
+/// A permission the service was asked for and did not grant, in the words
+/// the card shows ("Drive (read only) was not allowed"). Clicking it asks
+/// the service for `raw` again.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct MissingScopeView {
+    pub raw: String,
+    pub label: String,
+    pub sentence: String,
+}
+
+impl MissingScopeView {
+    fn new(provider: &Provider, raw: &str) -> Self {
+        let label = provider.scope_label(raw);
+        Self {
+            raw: raw.to_owned(),
+            sentence: format!("{label} was not allowed"),
+            label,
+        }
+    }
+}
+
+/// One account of a service, as its row on the card shows it. Built from
+/// `AccountStatus`, which holds no token: the page never sees one.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AccountView {
+    /// How the page names the account back to the app (`-` when the
+    /// service gave no identity).
+    pub label: String,
+    pub account: Option<String>,
+    pub default: bool,
+    pub state: State,
+    pub method: &'static str,
+    pub method_label: String,
+    pub scopes: Vec<ScopeView>,
+    pub missing_scopes: Vec<MissingScopeView>,
+    pub expires_at: Option<u64>,
+    pub refreshed_at: Option<u64>,
+    pub obtained_at: u64,
+    pub has_refresh_token: bool,
+    pub can_refresh: bool,
+    pub message: Option<String>,
+}
+
+impl AccountView {
+    fn new(provider: &Provider, status: AccountStatus) -> Self {
+        Self {
+            can_refresh: status.state == State::Connected && status.has_refresh_token,
+            scopes: scope_views(provider, &status.scopes),
+            missing_scopes: status
+                .missing_scopes
+                .iter()
+                .map(|raw| MissingScopeView::new(provider, raw))
+                .collect(),
+            label: status.label,
+            account: status.account,
+            default: status.default,
+            state: status.state,
+            method: status.method.as_str(),
+            method_label: status.method_label,
+            expires_at: status.expires_at,
+            refreshed_at: status.refreshed_at,
+            obtained_at: status.obtained_at,
+            has_refresh_token: status.has_refresh_token,
+            message: status.message,
+        }
+    }
+}
+
+fn scope_views(provider: &Provider, scopes: &[String]) -> Vec<ScopeView> {
+    scopes
+        .iter()
+        .map(|raw| ScopeView {
+            raw: raw.clone(),
+            label: provider.scope_label(raw),
+        })
+        .collect()
+}
+
+/// The card of one service. The top-level fields describe the default
+/// account (what scripts get without naming one); `accounts` lists them all.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ServiceView {
     pub id: String,
@@ -27,6 +107,8 @@ pub struct ServiceView {
     pub method: Option<&'static str>,
     pub method_label: Option<String>,
     pub scopes: Vec<ScopeView>,
+    /// What the default account was refused.
+    pub missing_scopes: Vec<MissingScopeView>,
     pub expires_at: Option<u64>,
     pub refreshed_at: Option<u64>,
     pub obtained_at: Option<u64>,
@@ -35,6 +117,8 @@ pub struct ServiceView {
     pub can_revoke: bool,
     pub logout_note: String,
     pub can_refresh: bool,
+    /// Every connected account in connect order, the default marked.
+    pub accounts: Vec<AccountView>,
 }
 
 impl ServiceView {
@@ -47,13 +131,16 @@ impl ServiceView {
             name: provider.name.clone(),
             color: provider.color.clone(),
             monogram: provider.monogram.clone(),
-            scopes: status
-                .scopes
+            scopes: scope_views(provider, &status.scopes),
+            missing_scopes: status
+                .missing_scopes
                 .iter()
-                .map(|raw| ScopeView {
-                    raw: raw.clone(),
-                    label: provider.scope_label(raw),
-                })
+                .map(|raw| MissingScopeView::new(provider, raw))
+                .collect(),
+            accounts: status
+                .accounts
+                .into_iter()
+                .map(|a| AccountView::new(provider, a))
                 .collect(),
             state: status.state,
             message: status.message,
@@ -96,6 +183,13 @@ pub struct AppStatusView {
 pub struct LogoutView {
     pub view: ServiceView,
     pub revoked: bool,
+    pub message: String,
+}
+
+/// The card after "Make default", and the sentence that tells the person.
+#[derive(Clone, Debug, Serialize)]
+pub struct DefaultView {
+    pub view: ServiceView,
     pub message: String,
 }
 
@@ -218,5 +312,74 @@ impl From<Error> for IpcError {
             code: e.code(),
             message: e.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use authdeck_core::token::Method;
+
+    fn google() -> Provider {
+        authdeck_core::provider::builtin_providers()
+            .into_iter()
+            .find(|p| p.id == "google")
+            .expect("google is built in")
+    }
+
+    fn account(label: &str, default: bool, missing: &[&str]) -> AccountStatus {
+        AccountStatus {
+            account: Some(label.to_owned()),
+            label: label.to_owned(),
+            default,
+            state: State::Connected,
+            method: Method::OauthPkce,
+            method_label: "Signed in with your browser".to_owned(),
+            scopes: vec!["openid".to_owned()],
+            missing_scopes: missing.iter().map(|s| s.to_string()).collect(),
+            expires_at: Some(100),
+            obtained_at: 10,
+            refreshed_at: None,
+            has_refresh_token: true,
+            message: None,
+        }
+    }
+
+    #[test]
+    fn every_account_is_listed_with_its_refusals_in_plain_words() {
+        let provider = google();
+        let drive = "https://www.googleapis.com/auth/drive.readonly";
+        let mut status = Status::blank(&provider);
+        status.state = State::Connected;
+        status.accounts = vec![
+            account("ada@example.com", false, &[]),
+            account("grace@example.com", true, &[drive, "custom.scope"]),
+        ];
+        let view = ServiceView::new(&provider, status);
+        let labels: Vec<(&str, bool)> = view
+            .accounts
+            .iter()
+            .map(|a| (a.label.as_str(), a.default))
+            .collect();
+        assert_eq!(
+            labels,
+            [("ada@example.com", false), ("grace@example.com", true)]
+        );
+        let missing: Vec<&str> = view.accounts[1]
+            .missing_scopes
+            .iter()
+            .map(|m| m.sentence.as_str())
+            .collect();
+        // The label table lives with the provider; unknown scopes fall back
+        // to their own name rather than vanishing.
+        assert_eq!(
+            missing,
+            [
+                "Drive (read only) was not allowed",
+                "custom.scope was not allowed"
+            ]
+        );
+        assert_eq!(view.accounts[1].missing_scopes[0].raw, drive);
+        assert!(view.accounts[0].can_refresh);
     }
 }
