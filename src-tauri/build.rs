@@ -12,6 +12,9 @@ const COMMANDS: &[&str] = &[
     "setup_info",
     "save_setup",
     "check_setup_value",
+    "take_start_card",
+    "keeper_status",
+    "set_keeper",
 ];
 
 fn main() {

@@ -7,7 +7,7 @@
 // Every per-account button carries data-account (the AccountView label) and
 // an aria-label that names the account and the service.
 
-import { button, el, missingChips, paragraph, scopeChips, timesBlock } from "./parts.js";
+import { attentionNote, button, el, missingChips, paragraph, scopeChips, timesBlock } from "./parts.js";
 
 /** An account as sentences name it; the service may have given no identity. */
 export function accountName(account) {
@@ -62,6 +62,8 @@ function accountRow(view, account, local, now) {
     const tone = account.state === "connected" ? "note--info" : "note--warn";
     row.append(paragraph(`note ${tone}`, account.message));
   }
+  const attention = attentionNote(account.attention, now);
+  if (attention) row.append(attention);
   row.append(
     scopeChips(account.scopes, {
       serviceName: view.name,

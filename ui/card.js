@@ -9,6 +9,7 @@
 import { accountLabels, accountName, accountsBody, addAccountButton } from "./accounts.js";
 import { renderMark } from "./marks.js";
 import {
+  attentionNote,
   button,
   domId,
   el,
@@ -78,6 +79,8 @@ function connectedBody(view, local, now) {
   });
   if (missing) parts.push(missing);
   parts.push(timesBlock(view, now));
+  const attention = attentionNote(only && only.attention, now);
+  if (attention) parts.push(attention);
   // A key from the environment is no account: nothing to add beside it.
   if (only) parts.push(addAccountButton(view, local));
   return parts;
@@ -163,8 +166,13 @@ function stateContent(view, local, now) {
         return { body, actions: [] };
       }
       if (view.state === "needs_reconnect") {
+        const only = onlyAccount(view);
+        const noticed = attentionNote(only && only.attention, now);
         return {
-          body: [paragraph("note note--warn", view.message || `${name} asked you to sign in again.`)],
+          body: [
+            paragraph("note note--warn", view.message || `${name} asked you to sign in again.`),
+            ...(noticed ? [noticed] : []),
+          ],
           actions: [
             button("logout", "Log out", "secondary", local, onlyOptions(view, "logout")),
             button("reconnect", "Reconnect", "primary", local, onlyOptions(view, "reconnect")),

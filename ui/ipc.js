@@ -69,5 +69,14 @@ export const saveSetup = (service, values) => invoke("save_setup", { service, va
 export const checkSetupValue = (service, key, value) =>
   invoke("check_setup_value", { service, key, value });
 
+/** The card the window was opened at (`authdeck-app --card SERVICE`), once; else null. */
+export const takeStartCard = () => invoke("take_start_card");
+/** {autostart: bool}: whether the keeper starts at login. */
+export const keeperStatus = () => invoke("keeper_status");
+/** Turns the keeper's login start on or off (and starts it now when on). */
+export const setKeeper = (on) => invoke("set_keeper", { on });
+
 export const onServiceChanged = (handler) => listen("service-changed", handler);
+/** Authdeck was opened again (or a notification's Reconnect clicked) at a card. */
+export const onShowCard = (handler) => listen("show-card", handler);
 export const onKeyringStatus = (handler) => listen("keyring-status", handler);

@@ -8,6 +8,7 @@ import { busyKey } from "./parts.js";
 import { copyText, selectAndCopy } from "./clipboard.js";
 import { openLogoutDialog } from "./logout.js";
 import { openSetupDialog } from "./setup.js";
+import { initKeeperSwitch } from "./keeper.js";
 import { nowSeconds } from "./time.js";
 
 const grid = document.getElementById("services");
@@ -387,11 +388,33 @@ function showEmpty() {
   grid.replaceChildren(box);
 }
 
+/**
+ * Brings a service's card into view and marks it, with the keyboard on its
+ * first button: the window was opened at that card (a notification's
+ * Reconnect, `authdeck-app --card SERVICE`).
+ */
+function focusCard(id) {
+  if (typeof id !== "string") return;
+  for (const other of grid.querySelectorAll("[data-highlighted]")) {
+    delete other.dataset.highlighted;
+  }
+  const card = grid.querySelector(`[data-service="${CSS.escape(id)}"]`);
+  if (!card) return;
+  card.dataset.highlighted = "true";
+  card.scrollIntoView({ block: "center" });
+  const first = card.querySelector(".btn--primary, button");
+  if (first) first.focus({ preventScroll: true });
+}
+
 async function boot() {
   setInterval(() => refreshTimes(grid, nowSeconds()), 1000);
   try {
     // Listen before listing, so no change can slip between the two.
-    await Promise.all([ipc.onServiceChanged(onServiceChanged), ipc.onKeyringStatus(showKeyring)]);
+    await Promise.all([
+      ipc.onServiceChanged(onServiceChanged),
+      ipc.onKeyringStatus(showKeyring),
+      ipc.onShowCard(focusCard),
+    ]);
     // Both read the keyring: ask at once rather than one after the other.
     const [status, list] = await Promise.all([ipc.appStatus(), ipc.listServices()]);
     showKeyring(status.keyring);
@@ -403,6 +426,8 @@ async function boot() {
     for (const view of list) showView(view);
     for (const view of pending) showView(view);
     if (views.size === 0) showEmpty();
+    focusCard(await ipc.takeStartCard());
+    initKeeperSwitch();
   } catch (failure) {
     early = null;
     showBootError(failure);

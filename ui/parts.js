@@ -2,7 +2,7 @@
 // account rows (accounts.js): elements, buttons that know when they are busy,
 // permission chips and the expiry lines.
 
-import { describeExpiry, describeFreshness, formatDateTime } from "./time.js";
+import { describeExpiry, describeFreshness, formatAgo, formatDateTime } from "./time.js";
 
 /** What a button says while its action is running. */
 const BUSY_TEXT = {
@@ -117,6 +117,22 @@ export function missingChips(missing, { serviceName, who, account, local }) {
     list.append(item);
   }
   return list;
+}
+
+/**
+ * What the background keeper found about an account, and when: "Google no
+ * longer accepts this sign-in… (noticed 5 min ago)".
+ */
+export function attentionNote(attention, now) {
+  if (!attention) return null;
+  const note = el("p", "note note--warn attention");
+  note.dataset.role = "attention";
+  note.dataset.noticedAt = String(attention.noticed_at);
+  note.append(attention.reason, " ");
+  const when = el("span", "muted", `(noticed ${formatAgo(attention.noticed_at, now)})`);
+  when.title = `Noticed ${formatDateTime(attention.noticed_at)}`;
+  note.append(when);
+  return note;
 }
 
 /** The expiry and "signed in … ago" lines of one account. */

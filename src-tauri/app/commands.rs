@@ -284,3 +284,40 @@ pub async fn save_setup(
     let view = emit_current(&app, &state, &service).await?;
     Ok(view)
 }
+
+/// The card the window was opened at, once (then `None`).
+#[tauri::command]
+pub fn take_start_card(state: Tauri<'_, AppState>) -> Option<String> {
+    state
+        .start_card
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+}
+
+#[derive(serde::Serialize)]
+pub struct KeeperView {
+    /// Whether the keeper starts at login.
+    autostart: bool,
+    message: Option<String>,
+}
+
+#[tauri::command]
+pub fn keeper_status() -> KeeperView {
+    KeeperView {
+        autostart: authdeck_core::autostart::is_installed(),
+        message: None,
+    }
+}
+
+#[tauri::command]
+pub fn set_keeper(on: bool) -> Result<KeeperView> {
+    let message = super::keeper_switch::set(on).map_err(|message| IpcError {
+        code: "keeper_error",
+        message,
+    })?;
+    Ok(KeeperView {
+        autostart: authdeck_core::autostart::is_installed(),
+        message: Some(message),
+    })
+}

@@ -4,6 +4,8 @@
 //! refresher; the window's remembered size.
 
 mod commands;
+mod instance;
+mod keeper_switch;
 mod prefetch;
 mod refresher;
 pub mod views;
@@ -33,6 +35,8 @@ pub struct AppState {
     /// Held while a card is read and sent to the page (`emit_current`), so
     /// the page gets the cards in the order the changes happened.
     pub emit_order: tokio::sync::Mutex<()>,
+    /// The card the window was opened at (`--card SERVICE`), until the page asks.
+    pub start_card: Mutex<Option<String>>,
 }
 
 /// A message left on a card after an attempt ended.
@@ -82,7 +86,17 @@ pub fn run() {
     // Before WebKit starts: the keyring read runs while the page loads.
     let prefetch = prefetch::Prefetch::start(&accounts);
     let config_dir = authdeck_core::paths::config_dir();
+    let args: Vec<String> = std::env::args().collect();
+    let single_instance = tauri_plugin_single_instance::Builder::new()
+        .dbus_id(instance::dbus_id(
+            "app.authdeck.desktop",
+            &config_dir,
+            &authdeck_core::store::service_name_from_env(),
+        ))
+        .callback(|app, argv, _cwd| instance::on_second_start(app, argv))
+        .build();
     let state = AppState {
+        start_card: Mutex::new(instance::card_from_args(&args)),
         prefetch,
         accounts,
         connect_timeout,
@@ -92,6 +106,8 @@ pub fn run() {
     };
 
     let result = tauri::Builder::default()
+        // First, so a second start hands over before anything else starts.
+        .plugin(single_instance)
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
@@ -104,6 +120,9 @@ pub fn run() {
             commands::setup_info,
             commands::save_setup,
             commands::check_setup_value,
+            commands::take_start_card,
+            commands::keeper_status,
+            commands::set_keeper,
         ])
         .setup(move |app| {
             if let Some(window) = app.get_webview_window("main") {

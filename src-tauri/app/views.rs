@@ -56,6 +56,15 @@ pub struct AccountView {
     pub has_refresh_token: bool,
     pub can_refresh: bool,
     pub message: Option<String>,
+    /// What the background keeper found: why this account needs the person,
+    /// and when it noticed.
+    pub attention: Option<AttentionView>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AttentionView {
+    pub reason: String,
+    pub noticed_at: u64,
 }
 
 impl AccountView {
@@ -79,6 +88,10 @@ impl AccountView {
             obtained_at: status.obtained_at,
             has_refresh_token: status.has_refresh_token,
             message: status.message,
+            attention: status.attention.map(|a| AttentionView {
+                reason: a.reason,
+                noticed_at: a.noticed_at,
+            }),
         }
     }
 }
@@ -342,6 +355,7 @@ mod test {
             refreshed_at: None,
             has_refresh_token: true,
             message: None,
+            attention: None,
         }
     }
 

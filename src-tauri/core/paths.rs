@@ -19,6 +19,19 @@ pub fn config_dir_from(override_dir: Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".authdeck"))
 }
 
+/// A short stable name for a non-default profile (another config dir or
+/// keyring service, as tests and second profiles use): `None` for the
+/// person's default one. Things that must be one per profile (the window's
+/// single-instance name) carry it.
+pub fn profile_tag(config_dir: &std::path::Path, keyring_service: &str) -> Option<String> {
+    if config_dir == config_dir_from(None) && keyring_service == crate::store::DEFAULT_SERVICE {
+        return None;
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{}\n{keyring_service}", config_dir.display()));
+    Some(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Where an organization or a distribution puts its `providers.toml`:
 /// `$AUTHDECK_SYSTEM_CONFIG_DIR`, else `/etc/authdeck` (on Windows, the
 /// ProgramData folder).

@@ -46,6 +46,14 @@ use serde::{Deserialize, Serialize};
 /// The default keyring service name.
 pub const DEFAULT_SERVICE: &str = "authdeck";
 
+/// `$AUTHDECK_KEYRING_SERVICE`, else `authdeck`.
+pub fn service_name_from_env() -> String {
+    match std::env::var("AUTHDECK_KEYRING_SERVICE") {
+        Ok(name) if !name.trim().is_empty() => name.trim().to_owned(),
+        _ => DEFAULT_SERVICE.to_owned(),
+    }
+}
+
 /// Why the keyring could not be used. Every message names the fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -120,12 +128,9 @@ impl Store {
         Self { items }
     }
 
-    /// `$AUTHDECK_KEYRING_SERVICE`, else `authdeck`.
+    /// The keyring under [`service_name_from_env`].
     pub fn from_env() -> Self {
-        match std::env::var("AUTHDECK_KEYRING_SERVICE") {
-            Ok(name) if !name.trim().is_empty() => Self::new(name.trim()),
-            _ => Self::new(DEFAULT_SERVICE),
-        }
+        Self::new(service_name_from_env())
     }
 
     /// Checks that the keyring answers, without writing anything.
