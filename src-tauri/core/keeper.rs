@@ -16,6 +16,8 @@
 //! The caller shows the new findings and decides when the next pass runs.
 
 mod findings;
+#[cfg(test)]
+mod tests;
 
 pub use findings::{Cause, Finding, Findings, FAILING_FOR_SECS};
 
