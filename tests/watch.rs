@@ -154,3 +154,73 @@ fn the_autostart_entry_validates_and_is_gone_after_uninstall() {
     out.assert_success();
     assert!(out.stdout.contains("nothing to do"), "{}", out.describe());
 }
+
+#[test]
+fn a_locked_keyring_is_waited_for_and_said_once() {
+    use authdeck_test_support::private_keyring::PrivateBus;
+    use std::io::Write;
+    let s = Scenario::new(Family::Google, "watch-locked");
+    let dir = TempDir::new("watch-locked-bus");
+    let bus = PrivateBus::start(&dir);
+    let mut keyring = bus.start_keyring(&dir);
+    // A sign-in in that keyring, so the keeper has something to read.
+    let record = authdeck_test_support::secret_tool::token_record_json(
+        "ya29.locked",
+        Some("1//locked"),
+        Some(30 * 86_400),
+        &["openid"],
+        "oauth_pkce",
+        Some("ada@example.com"),
+    );
+    let mut store = Command::new("secret-tool")
+        .args([
+            "store",
+            "--label=planted",
+            "service",
+            &s.test.keyring_service,
+            "username",
+            "token:google",
+            "target",
+            "default",
+            "application",
+            "rust-keyring",
+        ])
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("secret-tool runs");
+    if let Some(mut stdin) = store.stdin.take() {
+        stdin
+            .write_all(record.to_string().as_bytes())
+            .expect("write");
+    }
+    assert!(store.wait().expect("secret-tool").success());
+    bus.lock_login_collection();
+
+    let private = [
+        ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
+        ("DISPLAY", ""),
+    ];
+    let mut watch = Watch::start(&s, &private);
+    watch.wait_for_line("Waiting for the keyring", Duration::from_secs(15));
+    std::thread::sleep(Duration::from_secs(3));
+    let said = watch.said();
+    assert_eq!(
+        said.iter()
+            .filter(|l| l.contains("Waiting for the keyring"))
+            .count(),
+        1,
+        "said once while it waits: {said:#?}"
+    );
+    assert!(
+        said.iter().any(|l| l.contains("keyring is locked")),
+        "{said:#?}"
+    );
+    // Unlocked again (the daemon restarted with the password): said once too.
+    keyring.stop();
+    let mut keyring = bus.start_keyring(&dir);
+    watch.wait_for_line("keyring is available again", Duration::from_secs(20));
+    let (_, code) = watch.terminate();
+    assert_eq!(code, Some(0));
+    keyring.stop();
+}
