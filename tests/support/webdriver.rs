@@ -94,6 +94,13 @@ impl Driver {
                 .stderr(log_err);
             crate::cli::scrub_env(&mut command);
             command.envs(app_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            // A process group of its own: tauri-driver, WebKitWebDriver and the
+            // app they start all end with it (see `stop_tauri_driver`), even
+            // when closing the session leaves the app running.
+            {
+                use std::os::unix::process::CommandExt;
+                command.process_group(0);
+            }
             let child = command.spawn().unwrap_or_else(|e| {
                 panic!(
                     "cannot start tauri-driver ({e}); run `bash scripts/install-deps.sh` to install it"
@@ -447,27 +454,33 @@ impl Driver {
 
     /// SIGTERM, so tauri-driver stops WebKitWebDriver too; SIGKILL would orphan it
     /// (and its hold on our files) and hang the run.
+    /// Ends tauri-driver's whole process group (the driver, WebKitWebDriver
+    /// and the app): SIGTERM, then SIGKILL for whatever is left after a few
+    /// seconds, so no window outlives its test.
     fn stop_tauri_driver(&mut self) {
         let Some(mut child) = self.tauri_driver.take() else {
             return;
         };
-        if let Ok(None) = child.try_wait() {
+        let group = format!("-{}", child.id());
+        let signal = |name: &str| {
             let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
+                .args([name, "--", &group])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
+        };
+        signal("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
             }
-            // Last resort after 10 s of ignoring SIGTERM.
-            let _ = child.kill();
+            std::thread::sleep(Duration::from_millis(50));
         }
+        // Whatever of the group ignored SIGTERM (or outlived tauri-driver).
+        std::thread::sleep(Duration::from_millis(200));
+        signal("-KILL");
         let _ = child.wait();
     }
 }
