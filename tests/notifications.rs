@@ -108,3 +108,34 @@ fn a_token_that_cannot_renew_itself_and_ends_within_a_day_warns_once() {
     assert_eq!(findings["current"][0]["cause"]["kind"], "expires_soon");
     assert!(findings["current"][0]["noticed_at"].as_u64().unwrap_or(0) > 0);
 }
+
+#[test]
+fn a_personal_token_from_the_environment_that_github_says_ends_tomorrow_warns_once() {
+    let _turn = ONE_SERVER.lock().unwrap_or_else(|p| p.into_inner());
+    let s = Scenario::new(Family::GitHub, "notify-pat");
+    // Nothing saved: scripts use GITHUB_TOKEN, a personal access token whose
+    // end GitHub reports only in a response header.
+    let pat = s.fake.mint_tokens(&["repo"]).access_token;
+    let ends = authdeck_core::token::unix_now() + 6 * 3600;
+    let out = std::process::Command::new("date")
+        .args(["-u", "-d", &format!("@{ends}"), "+%Y-%m-%d %H:%M:%S UTC"])
+        .output()
+        .expect("date runs");
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    s.fake.set_pat_expiration(Some(&text));
+    let server = server();
+    let mut watch = Watch::start(&s, &[("GITHUB_TOKEN", &pat)]);
+    let shown = server.wait_for(1, Duration::from_secs(15));
+    assert!(
+        shown[0].summary.contains("GitHub (GITHUB_TOKEN)")
+            && shown[0].summary.contains("stops working within a day"),
+        "{:?}",
+        shown[0]
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(server.notifications().len(), 1, "warned once");
+    // Asked about once, not on every pass (at most daily).
+    let asked = s.fake.userinfo_requests().len();
+    assert_eq!(asked, 1, "one who-am-I request with the key");
+    watch.terminate();
+}

@@ -614,6 +614,31 @@ impl Accounts {
             .collect())
     }
 
+    /// For a service used through an API key or personal token from the
+    /// environment: the variable, and when the key ends if the service says
+    /// (GitHub reports a personal access token's end only in a response
+    /// header, so this asks who-am-I with it). `None` when no key is in use.
+    pub(crate) async fn api_key_expiry(
+        &self,
+        id: &str,
+    ) -> Result<Option<(String, Option<u64>)>, Error> {
+        let provider = self.provider(id)?.clone();
+        let creds = self.credentials(&provider).await?;
+        let Some((key, var)) = creds.api_key else {
+            return Ok(None);
+        };
+        let token = AccessToken::new(key.secret());
+        let Some(request) = flow::userinfo_request(&provider, &self.env, &token) else {
+            return Ok(Some((var, None)));
+        };
+        let answer = self.send_to(&provider, request).await?;
+        let ends = (200..300)
+            .contains(&answer.status)
+            .then_some(answer.credential_expires_at)
+            .flatten();
+        Ok(Some((var, ends)))
+    }
+
     /// Makes `account` the service's default. Returns its label.
     pub async fn switch(&self, id: &str, account: &str) -> Result<String, Error> {
         let provider = self.provider(id)?.clone();

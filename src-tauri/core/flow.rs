@@ -109,7 +109,57 @@ pub struct Answer {
     pub content_type: Option<String>,
     /// Seconds from `Retry-After` (429 and 503 answers), when given as a number.
     pub retry_after: Option<u64>,
+    /// When the credential used ends, as the service reports it in a
+    /// header (GitHub: `github-authentication-token-expiration`, the only
+    /// place a personal access token's end is told). Unix seconds.
+    pub credential_expires_at: Option<u64>,
     pub body: Vec<u8>,
+}
+
+/// The header GitHub reports a personal access token's end in.
+pub const TOKEN_EXPIRATION_HEADER: &str = "github-authentication-token-expiration";
+
+/// `2026-12-02 10:00:00 UTC` (GitHub's form), or with a `+HHMM`/`-HHMM`
+/// offset instead of `UTC`, to Unix seconds.
+pub fn parse_expiration(text: &str) -> Option<u64> {
+    let mut parts = text.split_whitespace();
+    let (date, time, zone) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let num = |s: &str| s.parse::<i64>().ok();
+    let d: Vec<i64> = date.split('-').map(num).collect::<Option<_>>()?;
+    let t: Vec<i64> = time.split(':').map(num).collect::<Option<_>>()?;
+    let ([y, m, day], [hh, mm, ss]) = (d.as_slice(), t.as_slice()) else {
+        return None;
+    };
+    if !(1..=12).contains(m) || !(1..=31).contains(day) || *hh > 23 || *mm > 59 || *ss > 60 {
+        return None;
+    }
+    let offset = match zone {
+        "UTC" | "GMT" | "Z" => 0,
+        _ => {
+            let (sign, digits) = zone.split_at_checked(1)?;
+            let sign = match sign {
+                "+" => 1,
+                "-" => -1,
+                _ => return None,
+            };
+            if digits.len() != 4 {
+                return None;
+            }
+            sign * (num(&digits[..2])? * 3_600 + num(&digits[2..])? * 60)
+        }
+    };
+    // Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+    let (y, m) = if *m <= 2 { (y - 1, m + 9) } else { (*y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hh * 3_600 + mm * 60 + ss - offset;
+    u64::try_from(secs).ok()
 }
 
 /// Why a request did not get an answer.
@@ -157,6 +207,11 @@ pub async fn send(client: &reqwest::Client, request: PreparedRequest) -> Result<
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
+    let credential_expires_at = response
+        .headers()
+        .get(TOKEN_EXPIRATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_expiration);
     // A token answer is a few KiB: read no more than MAX_ANSWER_BYTES of
     // anything, so a broken or hostile server cannot fill the memory.
     let mut response = response;
@@ -172,6 +227,7 @@ pub async fn send(client: &reqwest::Client, request: PreparedRequest) -> Result<
         status,
         content_type,
         retry_after,
+        credential_expires_at,
         body,
     })
 }
@@ -543,6 +599,33 @@ mod tests {
             code: AuthorizationCode::new("the-code"),
             verifier: Some(PkceVerifier::from_string("v".repeat(43))),
             redirect_uri: "http://127.0.0.1:5000/callback".into(),
+        }
+    }
+
+    #[test]
+    fn a_credential_end_is_read_in_githubs_form_and_with_offsets() {
+        assert_eq!(
+            parse_expiration("2021-10-07 19:07:53 UTC"),
+            Some(1_633_633_673)
+        );
+        assert_eq!(parse_expiration("1970-01-01 00:00:00 UTC"), Some(0));
+        assert_eq!(
+            parse_expiration("2024-02-29 12:00:00 +0100"),
+            Some(1_709_204_400)
+        );
+        assert_eq!(
+            parse_expiration("2021-10-07 12:07:53 -0700"),
+            parse_expiration("2021-10-07 19:07:53 UTC")
+        );
+        for bad in [
+            "",
+            "soon",
+            "2021-13-07 19:07:53 UTC",
+            "2021-10-07 19:07 UTC",
+            "2021-10-07 19:07:53 CEST",
+            "2021-10-07 19:07:53 UTC extra",
+        ] {
+            assert_eq!(parse_expiration(bad), None, "{bad:?}");
         }
     }
 

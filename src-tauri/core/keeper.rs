@@ -8,8 +8,9 @@
 //!   services expire refresh tokens left unused (Microsoft after 90 days,
 //!   Google's apps in Testing after 7);
 //! - finds what needs the person (`findings`): a refused sign-in, a token that
-//!   will end within a day with nothing to renew it, a service answering errors
-//!   for an hour.
+//!   will end within a day with nothing to renew it (also an API key or personal
+//!   token from the environment whose end the service reports, asked about at
+//!   most daily), a service answering errors for an hour.
 //!
 //! A service that fails is left alone for a while (doubling, up to 30
 //! minutes), so a network outage makes no storm of requests or notifications.
@@ -19,7 +20,7 @@ mod findings;
 #[cfg(test)]
 mod tests;
 
-pub use findings::{Cause, Finding, Findings, FAILING_FOR_SECS};
+pub use findings::{Cause, Finding, Findings, KeyCheck, FAILING_FOR_SECS};
 
 use crate::accounts::Accounts;
 use crate::error::Error;
@@ -93,6 +94,11 @@ impl Keeper {
                     continue;
                 }
             };
+            if records.is_empty() {
+                if let Some(finding) = self.check_api_key(&id, now).await {
+                    found.push(finding);
+                }
+            }
             for record in records {
                 let finding = |cause| Finding {
                     service: id.clone(),
@@ -147,6 +153,48 @@ impl Keeper {
             tracing::warn!(error = %e, "could not save the keeper's findings");
         }
         Ok(pass)
+    }
+
+    /// A key from the environment that ends within a day, asked about at
+    /// most daily (a request to the service with the key itself).
+    async fn check_api_key(&mut self, id: &str, now: u64) -> Option<Finding> {
+        let fresh = self
+            .findings
+            .keys_checked
+            .get(id)
+            .filter(|c| now.saturating_sub(c.checked_at) < RENEW_UNUSED_AFTER_SECS)
+            .cloned();
+        let (var, expires_at) = match fresh {
+            Some(check) => (
+                self.accounts.provider(id).ok()?.api_key_env.clone()?,
+                check.expires_at,
+            ),
+            None => match self.accounts.api_key_expiry(id).await {
+                Ok(Some((var, expires_at))) => {
+                    self.findings.keys_checked.insert(
+                        id.to_owned(),
+                        KeyCheck {
+                            checked_at: now,
+                            expires_at,
+                        },
+                    );
+                    (var, expires_at)
+                }
+                Ok(None) => return None,
+                Err(e) => {
+                    tracing::debug!(service = id, error = %e, "could not ask about the API key");
+                    return None;
+                }
+            },
+        };
+        let at = expires_at?;
+        (at > now && at - now <= WARN_BEFORE_SECS).then(|| Finding {
+            service: id.to_owned(),
+            key: format!("{id}#{var}"),
+            account: var,
+            cause: Cause::ExpiresSoon { expires_at: at },
+            noticed_at: now,
+        })
     }
 
     fn back_off(&mut self, id: &str, failed: bool, now: u64) {

@@ -91,6 +91,7 @@ mod canned {
                 status,
                 content_type: Some("application/json".to_owned()),
                 retry_after: None,
+                credential_expires_at: None,
                 body: json.as_bytes().to_vec(),
             }))
         }

@@ -195,6 +195,7 @@ mod tests {
             status: 200,
             content_type: Some("application/json".into()),
             retry_after: None,
+            credential_expires_at: None,
             body: json.as_bytes().to_vec(),
         }
     }

@@ -71,6 +71,16 @@ pub struct Findings {
     /// First failure of a record that has not worked since, by key.
     #[serde(default)]
     pub failing_since: BTreeMap<String, u64>,
+    /// When each service's API key was last asked about, and the end the
+    /// service reported (checked at most daily).
+    #[serde(default)]
+    pub keys_checked: BTreeMap<String, KeyCheck>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyCheck {
+    pub checked_at: u64,
+    pub expires_at: Option<u64>,
 }
 
 impl Findings {

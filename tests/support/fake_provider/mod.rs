@@ -91,6 +91,7 @@ impl FakeProvider {
             revoke_client_auth: false,
             account: Account::default_for(family),
             withheld_scopes: Vec::new(),
+            pat_expiration: None,
             codes: Vec::new(),
             access: Vec::new(),
             refresh: Vec::new(),
@@ -314,6 +315,12 @@ impl FakeProvider {
     /// token response's `scope`.
     pub fn withhold_scopes(&self, scopes: &[&str]) {
         self.lock().withheld_scopes = scopes.iter().map(|s| s.to_string()).collect();
+    }
+
+    /// Userinfo answers carry `github-authentication-token-expiration` with
+    /// this text, as GitHub's do for an expiring personal access token.
+    pub fn set_pat_expiration(&self, text: Option<&str>) {
+        self.lock().pat_expiration = text.map(str::to_owned);
     }
 
     /// A person with this email (and login, the part before `@`): who the

@@ -60,6 +60,8 @@ pub(super) struct State {
     /// Scopes the person unticks on the consent page (Google's granular
     /// consent): left out of what the code grants.
     pub(super) withheld_scopes: Vec<String>,
+    /// `github-authentication-token-expiration` on userinfo answers.
+    pub(super) pat_expiration: Option<String>,
     pub(super) codes: Vec<IssuedCode>,
     pub(super) access: Vec<AccessToken>,
     pub(super) refresh: Vec<RefreshToken>,
@@ -395,7 +397,16 @@ impl State {
             }
         }
         match r.bearer() {
-            Some(token) if self.access_token_valid(&token) => wire::userinfo(family, &self.account),
+            Some(token) if self.access_token_valid(&token) => {
+                let mut reply = wire::userinfo(family, &self.account);
+                // GitHub tells a personal access token's end only here.
+                if let Some(at) = &self.pat_expiration {
+                    reply
+                        .headers
+                        .push(("github-authentication-token-expiration".into(), at.clone()));
+                }
+                reply
+            }
             _ => wire::unauthorized(family),
         }
     }
