@@ -208,12 +208,7 @@ fn concurrent_token_calls_for_two_expired_accounts_refresh_each_exactly_once() {
             } else {
                 "bob@example.com"
             };
-            let env: Vec<(String, String)> = s
-                .test
-                .app_env()
-                .into_iter()
-                .chain(s.fake.credentials_env())
-                .collect();
+            let env = s.env();
             std::thread::spawn(move || {
                 let out = authdeck_test_support::cli::authdeck(&[
                     "token",

@@ -25,12 +25,7 @@ fn make_due(s: &Scenario) {
 async fn keeper_window_and_a_script_on_expiring_tokens_make_one_refresh_per_expiry() {
     let s = Scenario::new(Family::Microsoft, "keeper-window");
     s.plant(90, &["User.Read", "offline_access"]);
-    let env: Vec<(String, String)> = s
-        .test
-        .app_env()
-        .into_iter()
-        .chain(s.fake.credentials_env())
-        .collect();
+    let env = s.env();
     let driver = Driver::start(&env).await;
 
     // A script asking for the token all the while.

@@ -28,16 +28,7 @@ fn a_refused_refresh_is_notified_once_naming_the_account() {
         400,
         r#"{"error":"invalid_grant","error_description":"revoked"}"#,
     )));
-    let minted = s.fake.mint_tokens(&["User.Read", "offline_access"]);
-    let record = secret_tool::token_record_json(
-        &minted.access_token,
-        minted.refresh_token.as_deref(),
-        Some(90),
-        &["User.Read", "offline_access"],
-        "oauth_pkce",
-        Some("ada@example.com"),
-    );
-    secret_tool::store_token(&s.test.keyring_service, "microsoft", &record);
+    s.plant_for("ada@example.com", 90, &["User.Read", "offline_access"]);
     let server = server();
     let mut watch = Watch::start(&s, &[]);
 

@@ -6,7 +6,6 @@
 use authdeck_test_support::fake_provider::{Canned, Family};
 use authdeck_test_support::notifications::NotificationServer;
 use authdeck_test_support::scenario::Scenario;
-use authdeck_test_support::secret_tool;
 use authdeck_test_support::watch::{wait_until, Watch};
 use authdeck_test_support::webdriver::Driver;
 use authdeck_test_support::TempDir;
@@ -42,22 +41,8 @@ async fn reconnect_in_a_notification_opens_the_window_at_that_card_and_it_says_w
         400,
         r#"{"error":"invalid_grant","error_description":"revoked"}"#,
     )));
-    let minted = s.fake.mint_tokens(&["User.Read", "offline_access"]);
-    let record = secret_tool::token_record_json(
-        &minted.access_token,
-        minted.refresh_token.as_deref(),
-        Some(90),
-        &["User.Read", "offline_access"],
-        "oauth_pkce",
-        Some("ada@example.com"),
-    );
-    secret_tool::store_token(&s.test.keyring_service, "microsoft", &record);
-    let env: Vec<(String, String)> = s
-        .test
-        .app_env()
-        .into_iter()
-        .chain(s.fake.credentials_env())
-        .collect();
+    s.plant_for("ada@example.com", 90, &["User.Read", "offline_access"]);
+    let env = s.env();
     let driver = Driver::start(&env).await;
     driver
         .wait_until(

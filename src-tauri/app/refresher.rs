@@ -57,13 +57,7 @@ pub fn start(app: AppHandle) {
 }
 
 async fn refresh_due(app: &AppHandle, state: &AppState) {
-    let ids: Vec<String> = state
-        .accounts
-        .catalog()
-        .providers
-        .iter()
-        .map(|p| p.id.clone())
-        .collect();
+    let ids = state.accounts.catalog().ids();
     for id in ids {
         match state.accounts.refresh_if_due(&id, unix_now()).await {
             Ok(outcomes) if outcomes.is_empty() => continue,

@@ -72,11 +72,7 @@ impl AccountView {
         Self {
             can_refresh: status.state == State::Connected && status.has_refresh_token,
             scopes: scope_views(provider, &status.scopes),
-            missing_scopes: status
-                .missing_scopes
-                .iter()
-                .map(|raw| MissingScopeView::new(provider, raw))
-                .collect(),
+            missing_scopes: missing_views(provider, &status.missing_scopes),
             label: status.label,
             account: status.account,
             default: status.default,
@@ -94,6 +90,13 @@ impl AccountView {
             }),
         }
     }
+}
+
+fn missing_views(provider: &Provider, missing: &[String]) -> Vec<MissingScopeView> {
+    missing
+        .iter()
+        .map(|raw| MissingScopeView::new(provider, raw))
+        .collect()
 }
 
 fn scope_views(provider: &Provider, scopes: &[String]) -> Vec<ScopeView> {
@@ -145,11 +148,7 @@ impl ServiceView {
             color: provider.color.clone(),
             monogram: provider.monogram.clone(),
             scopes: scope_views(provider, &status.scopes),
-            missing_scopes: status
-                .missing_scopes
-                .iter()
-                .map(|raw| MissingScopeView::new(provider, raw))
-                .collect(),
+            missing_scopes: missing_views(provider, &status.missing_scopes),
             accounts: status
                 .accounts
                 .into_iter()

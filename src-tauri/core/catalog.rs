@@ -56,6 +56,11 @@ pub struct Layer<'a> {
 }
 
 impl Catalog {
+    /// Every service's id, in catalog order.
+    pub fn ids(&self) -> Vec<String> {
+        self.providers.iter().map(|p| p.id.clone()).collect()
+    }
+
     /// Built-ins, then the baked presets, then `<system_dir>/providers.toml`
     /// (an organization's or a distribution's, refused when anyone but root —
     /// or the person themselves — could have written it), then

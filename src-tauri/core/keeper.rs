@@ -73,13 +73,7 @@ impl Keeper {
         let mut pass = Pass::default();
         let mut found = Vec::new();
         let mut looked_at = Vec::new();
-        let ids: Vec<String> = self
-            .accounts
-            .catalog()
-            .providers
-            .iter()
-            .map(|p| p.id.clone())
-            .collect();
+        let ids = self.accounts.catalog().ids();
         for id in ids {
             if self.backoff.get(&id).is_some_and(|(until, _)| *until > now) {
                 continue;

@@ -270,6 +270,23 @@ pub fn classify_platform_failure(text: &str) -> StoreError {
     }
 }
 
+/// A record's JSON; the error names where it broke, never what it holds
+/// (records hold tokens).
+fn parse_record<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, String> {
+    serde_json::from_str(text)
+        .map_err(|e| format!("not {what} (line {}, column {})", e.line(), e.column()))
+}
+
+/// A record from a newer release is refused, not misread.
+fn check_version(found: u32, known: u32) -> Result<(), String> {
+    if found != known {
+        return Err(format!(
+            "written by a newer Authdeck (format {found}); update Authdeck"
+        ));
+    }
+    Ok(())
+}
+
 /// The JSON written to the keyring for a token set (version 1). Private, so the
 /// only way a token becomes text is through this store.
 #[derive(Serialize, Deserialize)]
@@ -319,19 +336,8 @@ impl TokenRecord {
 
     /// The error text never includes the record, which holds tokens.
     fn decode(text: &str) -> Result<TokenSet, String> {
-        let record: TokenRecord = serde_json::from_str(text).map_err(|e| {
-            format!(
-                "not a token record (line {}, column {})",
-                e.line(),
-                e.column()
-            )
-        })?;
-        if record.version != Self::VERSION {
-            return Err(format!(
-                "written by a newer Authdeck (format {}); update Authdeck",
-                record.version
-            ));
-        }
+        let record: TokenRecord = parse_record(text, "a token record")?;
+        check_version(record.version, Self::VERSION)?;
         if record.access_token.is_empty() {
             return Err("the access token is empty".into());
         }
@@ -390,19 +396,8 @@ impl RosterRecord {
     /// Only keys of this service are accepted, so a damaged or planted
     /// record can never point one service at another's tokens.
     fn decode(id: &str, text: &str) -> Result<Roster, String> {
-        let record: RosterRecord = serde_json::from_str(text).map_err(|e| {
-            format!(
-                "not an account list (line {}, column {})",
-                e.line(),
-                e.column()
-            )
-        })?;
-        if record.version != Self::VERSION {
-            return Err(format!(
-                "written by a newer Authdeck (format {}); update Authdeck",
-                record.version
-            ));
-        }
+        let record: RosterRecord = parse_record(text, "an account list")?;
+        check_version(record.version, Self::VERSION)?;
         let prefix = format!("{id}/");
         let mut roster = Roster::default();
         for entry in record.accounts {

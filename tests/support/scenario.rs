@@ -28,12 +28,21 @@ impl Scenario {
         }
     }
 
-    /// The CLI as a process, with this scenario's keyring, config, browser and credentials.
+    /// What every process of this scenario gets (the CLI, the window, the
+    /// keeper): its keyring, config, browser and the fake's credentials.
+    pub fn env(&self) -> Vec<(String, String)> {
+        self.test
+            .app_env()
+            .into_iter()
+            .chain(self.fake.credentials_env())
+            .chain(self.extra_env.clone())
+            .collect()
+    }
+
+    /// The CLI as a process, with [`Scenario::env`].
     pub fn run(&self, args: &[&str]) -> Output {
         authdeck(args)
-            .envs(self.test.app_env())
-            .envs(self.fake.credentials_env())
-            .envs(self.extra_env.clone())
+            .envs(self.env())
             .timeout(Duration::from_secs(40))
             .run()
     }
@@ -60,6 +69,16 @@ impl Scenario {
     /// Plants a token set the fake knows, expiring `expires_in` seconds from
     /// now (negative: already expired), and returns the planted record.
     pub fn plant(&self, expires_in: i64, scopes: &[&str]) -> (Minted, serde_json::Value) {
+        self.plant_for("ada@example.com", expires_in, scopes)
+    }
+
+    /// [`Scenario::plant`] for a given account, as the service's only account.
+    pub fn plant_for(
+        &self,
+        account: &str,
+        expires_in: i64,
+        scopes: &[&str],
+    ) -> (Minted, serde_json::Value) {
         let minted = self.fake.mint_tokens(scopes);
         let record = secret_tool::token_record_json(
             &minted.access_token,
@@ -67,7 +86,7 @@ impl Scenario {
             Some(expires_in),
             scopes,
             "oauth_pkce",
-            Some("ada@example.com"),
+            Some(account),
         );
         secret_tool::store_token(&self.test.keyring_service, self.id, &record);
         (minted, record)

@@ -22,8 +22,7 @@ impl Watch {
         command.arg("watch");
         scrub_env(&mut command);
         command
-            .envs(s.test.app_env())
-            .envs(s.fake.credentials_env())
+            .envs(s.env())
             .env("AUTHDECK_WATCH_INTERVAL", "1")
             .envs(extra.iter().copied())
             .stdin(Stdio::null())
