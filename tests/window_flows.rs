@@ -1049,13 +1049,43 @@ async fn every_button_is_reachable_by_keyboard_and_named() {
         );
     }
 
-    // Tab from the top of the page lands on the first card's button.
+    // Tab from the top of the page: first the keeper switch under the title
+    // (named by its label), then the first card's button.
     let body = driver.find("body").await;
+    driver
+        .wait_until(
+            "!document.querySelector('[data-role=\"keeper-switch\"]').disabled",
+            Duration::from_secs(10),
+        )
+        .await;
     driver.send_keys(&body, "\u{E004}").await;
+    let switch = driver
+        .execute(
+            "const a = document.activeElement; \
+             return [a.dataset.role || '', (a.labels && a.labels[0] ? a.labels[0].textContent : '').trim()];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        switch[0],
+        json!("keeper-switch"),
+        "focus after one Tab: {switch}"
+    );
+    assert!(
+        switch[1]
+            .as_str()
+            .is_some_and(|l| l.contains("Keep connections alive")),
+        "the switch is named by its label: {switch}"
+    );
+    let active = driver
+        .execute("return document.activeElement.outerHTML;", vec![])
+        .await;
+    let focused_switch = driver.find("[data-role=\"keeper-switch\"]").await;
+    driver.send_keys(&focused_switch, "\u{E004}").await;
     assert_eq!(
         focused(&driver).await,
         ("button".into(), "setup".into(), "google".into()),
-        "focus after one Tab"
+        "focus after two Tabs (from {active})"
     );
     let setup_button = driver.find(&button_css("google", "setup")).await;
 
